@@ -1,0 +1,183 @@
+"""A chat client you can drive from code: tests, the chat panel, a notebook.
+
+The tutorial's client has two threads, one receiving and one writing. Here
+the writing thread is whoever calls ``send``; the receiving thread hands each
+line, parsed into a ``Message``, to a callback or to the ``messages`` queue.
+
+>>> from chatlesson import ChatServer, ChatClient
+>>> with ChatServer() as server, ChatClient(server.address, "ada") as ada:
+...     ada.send("hello")
+...     print(ada.messages.get(timeout=5).raw)
+ada: hello
+"""
+
+from __future__ import annotations
+
+import queue
+import socket
+import threading
+from collections.abc import Callable
+
+from .framing import LINE_TOO_LONG, LineBuffer
+from .protocol import NICK_REQUEST, Message, encode_line, parse_line
+
+#: Seconds to wait for the server during the handshake.
+HANDSHAKE_TIMEOUT = 10.0
+
+
+class NicknameRejected(Exception):
+    """The server refused the nickname; ``reason`` says why. Try another one."""
+
+    def __init__(self, nick: str, reason: str):
+        super().__init__(f"nickname {nick!r} rejected: {reason}")
+        self.nick = nick
+        self.reason = reason
+
+
+class ChatClient:
+    """A connection to a chat server.
+
+    ``ChatClient(address, nick)`` connects and joins at once. Pass
+    ``nick=None`` to connect only, then call ``join(nick)`` until it works
+    (that is what the terminal client does). Incoming lines go to
+    ``on_message(message)`` if given, else to the ``messages`` queue; the
+    ``None`` message, or a call to ``on_close()``, says the connection ended.
+    """
+
+    def __init__(self, address: tuple[str, int], nick: str | None = None, *,
+                 on_message: Callable[[Message], None] | None = None,
+                 on_close: Callable[[], None] | None = None,
+                 timeout: float = HANDSHAKE_TIMEOUT):
+        self.address = tuple(address)
+        self.nick: str | None = None
+        self.welcome: Message | None = None
+        self.messages: queue.Queue[Message | None] = queue.Queue()
+        self.on_message = on_message
+        self.on_close = on_close
+        self.timeout = timeout
+        self._lines = LineBuffer(max_line_bytes=1 << 20)
+        self._ready: list[bytes] = []
+        self._receiver: threading.Thread | None = None
+        self._send_lock = threading.Lock()
+        self._closed = threading.Event()
+        self.sock = socket.create_connection(self.address, timeout=timeout)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        try:
+            self._expect_request()
+            if nick is not None:
+                self.join(nick)
+        except BaseException:
+            self.sock.close()
+            raise
+
+    # --- The handshake -----------------------------------------------------
+
+    def _read_line(self) -> str:
+        """Read one line synchronously (only before the receiving thread runs)."""
+        while not self._ready:
+            data = self.sock.recv(4096)
+            if not data:
+                raise ConnectionError("the server closed the connection")
+            self._ready.extend(line for line in self._lines.feed(data) if line is not LINE_TOO_LONG)
+        return self._ready.pop(0).decode("utf-8", errors="replace")
+
+    def _expect_request(self) -> None:
+        line = self._read_line()
+        if line != NICK_REQUEST:
+            raise ConnectionError(f"expected the nickname request {NICK_REQUEST!r}, got {line!r}")
+
+    def join(self, nick: str) -> Message:
+        """Answer the nickname request; raise ``NicknameRejected`` if refused."""
+        if self.nick is not None:
+            raise RuntimeError(f"already joined as {self.nick}")
+        self.sock.sendall(encode_line(nick))
+        reply = parse_line(self._read_line())
+        if reply.kind == "error":
+            self._expect_request()  # the server asks again; the connection stays usable
+            raise NicknameRejected(nick, reply.text)
+        if reply.event != "welcome":
+            raise ConnectionError(f"expected a welcome, got {reply.raw!r}")
+        self.nick = reply.nick
+        self.welcome = reply
+        self.sock.settimeout(None)
+        self._receiver = threading.Thread(target=self._receive_loop, daemon=True,
+                                          name=f"chatlesson-receiver-{nick}")
+        self._receiver.start()
+        return reply
+
+    # --- Talking -----------------------------------------------------------
+
+    def send(self, text: str) -> None:
+        """Send one line of chat (or a /command). The server adds our nickname."""
+        if "\n" in text or "\r" in text:
+            raise ValueError("a message is one line: it cannot contain a line break")
+        with self._send_lock:
+            self.sock.sendall(encode_line(text))
+
+    def _receive_loop(self) -> None:
+        try:
+            pending, self._ready = self._ready, []
+            for line in pending:
+                self._hand_over(line)
+            while True:
+                data = self.sock.recv(4096)
+                if not data:
+                    break
+                for line in self._lines.feed(data):
+                    if line is not LINE_TOO_LONG:
+                        self._hand_over(line)
+        except OSError:
+            pass  # closed by us, or the connection broke: both end the conversation
+        finally:
+            self._closed.set()
+            if self.on_close is not None:
+                self.on_close()
+            else:
+                self.messages.put(None)
+
+    def _hand_over(self, line: bytes) -> None:
+        message = parse_line(line.decode("utf-8", errors="replace"))
+        if self.on_message is not None:
+            self.on_message(message)
+        else:
+            self.messages.put(message)
+
+    # --- Ending ------------------------------------------------------------
+
+    @property
+    def connected(self) -> bool:
+        return not self._closed.is_set() and self.sock.fileno() != -1
+
+    def wait_closed(self, timeout: float | None = None) -> bool:
+        """Block until the connection has ended; True if it did within ``timeout``."""
+        return self._closed.wait(timeout)
+
+    def close(self) -> None:
+        """Hang up and stop the receiving thread."""
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        receiver = self._receiver
+        if receiver is not None and receiver is not threading.current_thread():
+            receiver.join()
+        self.sock.close()
+        self._closed.set()
+
+    def __enter__(self) -> "ChatClient":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "connected" if self.connected else "closed"
+        return f"<ChatClient {self.nick or '(no nickname)'} {state}>"
+
+
+if __name__ == "__main__":
+    import sys
+
+    from chatlesson.terminal import main
+
+    sys.exit(main())

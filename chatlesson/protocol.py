@@ -1,0 +1,163 @@
+"""The chat's wire format: what a line looks like and how to tell lines apart.
+
+Everything here is pure: constants, formatting and parsing. The server, the
+client, the chat panel and the checkers all import it, so the format is
+written down exactly once (PROTOCOL.md explains it for people).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+#: The nickname request the server sends on connect (the tutorial's token).
+NICK_REQUEST = "Hii"
+
+#: Longest line a client may send, in bytes, not counting the line ending.
+MAX_LINE_BYTES = 2048
+
+#: Longest nickname, in characters.
+MAX_NICK_LENGTH = 24
+
+#: Prefix of a server notice (welcome, joined, left, replies to commands).
+NOTICE_PREFIX = "*** "
+
+#: Prefix of an error the server sends to one client.
+ERROR_PREFIX = "!!! "
+
+#: Prefix of an action line (``/me waves`` shows as ``* alice waves``).
+ACTION_PREFIX = "* "
+
+#: Prefixes of private messages, as the recipient and the sender see them.
+PRIVATE_FROM_PREFIX = "[from "
+PRIVATE_TO_PREFIX = "[to "
+
+#: Lines a client sends that start with this are commands, never chat.
+COMMAND_PREFIX = "/"
+
+ENCODING = "utf-8"
+
+
+def encode_line(text: str) -> bytes:
+    """Turn one line of text into the bytes that go on the wire."""
+    return (text + "\n").encode(ENCODING)
+
+
+# --- Formatting: what the server says -------------------------------------
+
+
+def chat_line(nick: str, text: str) -> str:
+    return f"{nick}: {text}"
+
+
+def action_line(nick: str, text: str) -> str:
+    return f"{ACTION_PREFIX}{nick} {text}"
+
+
+def private_from(nick: str, text: str) -> str:
+    return f"{PRIVATE_FROM_PREFIX}{nick}] {text}"
+
+
+def private_to(nick: str, text: str) -> str:
+    return f"{PRIVATE_TO_PREFIX}{nick}] {text}"
+
+
+def notice(text: str) -> str:
+    return NOTICE_PREFIX + text
+
+
+def error(text: str) -> str:
+    return ERROR_PREFIX + text
+
+
+def welcome(nick: str, room: str, members: list[str]) -> str:
+    return notice(f"Welcome, {nick}! You are in #{room}. Online: {', '.join(members)}")
+
+
+def joined(nick: str, room: str) -> str:
+    return notice(f"{nick} joined #{room}")
+
+
+def left(nick: str, room: str, reason: str | None = None) -> str:
+    suffix = f" ({reason})" if reason else ""
+    return notice(f"{nick} left #{room}{suffix}")
+
+
+def renamed(old: str, new: str) -> str:
+    return notice(f"{old} is now known as {new}")
+
+
+def members_of(room: str, members: list[str]) -> str:
+    return notice(f"Online in #{room}: {', '.join(members)}")
+
+
+# --- Parsing: what a client receives --------------------------------------
+
+_WELCOME = re.compile(r"Welcome, (?P<nick>\S+)! You are in #(?P<room>\S+)\. Online: (?P<members>.*)")
+_JOINED = re.compile(r"(?P<nick>\S+) joined #(?P<room>\S+)")
+_LEFT = re.compile(r"(?P<nick>\S+) left #(?P<room>\S+)(?: \((?P<reason>.*)\))?")
+_RENAMED = re.compile(r"(?P<old>\S+) is now known as (?P<nick>\S+)")
+_MEMBERS = re.compile(r"Online in #(?P<room>\S+): (?P<members>.*)")
+_CHAT = re.compile(r"(?P<nick>[^\s:]+): (?P<text>.*)")
+_PRIVATE = re.compile(r"\[(?:from|to) (?P<nick>[^\s\]]+)\] (?P<text>.*)")
+_ACTION = re.compile(r"\* (?P<nick>\S+) (?P<text>.*)")
+
+
+@dataclass(frozen=True)
+class Message:
+    """One line from the server, classified.
+
+    ``kind`` is one of ``"request"`` (the nickname request), ``"chat"``,
+    ``"action"``, ``"private"`` (``outgoing`` tells which side you are),
+    ``"notice"`` or ``"error"``. ``event`` names notices a program may want to
+    react to (``"welcome"``, ``"joined"``, ``"left"``, ``"renamed"``,
+    ``"members"``); ``members`` lists nicknames for welcome and members.
+    """
+
+    kind: str
+    text: str
+    raw: str
+    nick: str | None = None
+    event: str | None = None
+    room: str | None = None
+    members: tuple[str, ...] = ()
+    outgoing: bool = False
+    old_nick: str | None = None
+
+
+def _split_members(text: str) -> tuple[str, ...]:
+    return tuple(name for name in text.split(", ") if name)
+
+
+def parse_line(line: str) -> Message:
+    """Classify a line received from the server."""
+    if line == NICK_REQUEST:
+        return Message("request", line, line)
+    if line.startswith(ERROR_PREFIX):
+        return Message("error", line[len(ERROR_PREFIX):], line)
+    if line.startswith(NOTICE_PREFIX):
+        return _parse_notice(line)
+    if line.startswith(ACTION_PREFIX) and (m := _ACTION.fullmatch(line)):
+        return Message("action", m["text"], line, nick=m["nick"])
+    if line.startswith(("[from ", "[to ")) and (m := _PRIVATE.fullmatch(line)):
+        return Message("private", m["text"], line, nick=m["nick"], outgoing=line.startswith("[to "))
+    if m := _CHAT.fullmatch(line):
+        return Message("chat", m["text"], line, nick=m["nick"])
+    return Message("notice", line, line)
+
+
+def _parse_notice(line: str) -> Message:
+    text = line[len(NOTICE_PREFIX):]
+    if m := _WELCOME.fullmatch(text):
+        return Message("notice", text, line, nick=m["nick"], event="welcome",
+                       room=m["room"], members=_split_members(m["members"]))
+    if m := _MEMBERS.fullmatch(text):
+        return Message("notice", text, line, event="members", room=m["room"],
+                       members=_split_members(m["members"]))
+    if m := _JOINED.fullmatch(text):
+        return Message("notice", text, line, nick=m["nick"], event="joined", room=m["room"])
+    if m := _LEFT.fullmatch(text):
+        return Message("notice", text, line, nick=m["nick"], event="left", room=m["room"])
+    if m := _RENAMED.fullmatch(text):
+        return Message("notice", text, line, nick=m["nick"], event="renamed", old_nick=m["old"])
+    return Message("notice", text, line)

@@ -1,0 +1,225 @@
+"""The threaded chat server: the tutorial's design, made robust.
+
+Same shape as the lessons: a listening socket, an accept loop (``receive`` in
+the tutorial) in its own thread, and a thread per client running the
+``handle`` loop. What changed, and why:
+
+* The handshake runs in the client's thread, not in the accept loop, so a
+  client that never answers ``Hii`` cannot stop others from joining.
+* Bytes are split into lines (``LineBuffer``) before decoding, so messages
+  survive TCP splitting and joining them, and multi-byte UTF-8 characters.
+* All chat state lives in ``ChatRules`` and is changed under one lock, and
+  lines are queued to every recipient under that lock: everyone sees the
+  same order, and a disconnect is announced exactly once.
+* Each client has a writer thread and a bounded queue (``Connection``), so a
+  client that stops reading cannot stall ``broadcast`` for everyone else.
+* ``stop()`` wakes every blocked thread (``shutdown`` before ``close``), joins
+  them all and closes every socket, so a notebook can start and stop servers
+  as often as it likes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import logging
+import socket
+import sys
+import threading
+
+from .connection import MAX_PENDING_BYTES, Connection
+from .framing import LineBuffer
+from .outbox import Outbox
+from .protocol import encode_line, notice
+from .rules import ChatRules
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 11826
+RECV_SIZE = 4096
+
+log = logging.getLogger("chatlesson.server")
+
+
+class ChatServer:
+    """A multi-user chat server that runs in background threads.
+
+    >>> with ChatServer(port=0) as server:      # port 0: any free port
+    ...     print(server.port > 0)
+    True
+    """
+
+    def __init__(self, host: str = DEFAULT_HOST, port: int = 0, *,
+                 max_pending_bytes: int = MAX_PENDING_BYTES,
+                 rules: ChatRules | None = None):
+        self.host = host
+        self.requested_port = port
+        self.max_pending_bytes = max_pending_bytes
+        self.rules = rules if rules is not None else ChatRules()
+        self._lock = threading.Lock()  # guards self.rules and self._connections
+        self._connections: set[Connection] = set()
+        self._readers: set[threading.Thread] = set()
+        self._listener: socket.socket | None = None
+        self._accept_thread: threading.Thread | None = None
+        self._numbers = itertools.count(1)
+        self._stopped = threading.Event()
+
+    # --- Life cycle --------------------------------------------------------
+
+    def start(self) -> "ChatServer":
+        """Bind, listen and start accepting in a background thread; returns at once."""
+        if self._listener is not None:
+            raise RuntimeError("this server is already started")
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            listener.bind((self.host, self.requested_port))
+            listener.listen()
+        except OSError:
+            listener.close()
+            raise
+        self._listener = listener
+        self._stopped.clear()
+        self._accept_thread = threading.Thread(target=self._accept_loop, daemon=True,
+                                               name="chatlesson-accept")
+        self._accept_thread.start()
+        log.info("listening on %s:%d", *self.address)
+        return self
+
+    def stop(self) -> None:
+        """Say goodbye to everyone, end every thread and close every socket."""
+        listener, self._listener = self._listener, None
+        if listener is None:
+            return
+        # close() alone does not wake a thread blocked in accept(); shutdown() does.
+        try:
+            listener.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        listener.close()
+        self._accept_thread.join()
+        with self._lock:
+            connections = list(self._connections)
+            for conn in connections:
+                conn.enqueue(encode_line(notice("The server is shutting down. Bye!")))
+                conn.close_after_flush("server stopped")
+            readers = list(self._readers)
+        for reader in readers:
+            reader.join()
+        self._stopped.set()
+        log.info("stopped")
+
+    def serve_forever(self) -> None:
+        """Start if needed and block until ``stop()`` (for the command line)."""
+        if self._listener is None:
+            self.start()
+        self._stopped.wait()
+
+    def __enter__(self) -> "ChatServer":
+        return self.start() if self._listener is None else self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    @property
+    def running(self) -> bool:
+        return self._listener is not None
+
+    @property
+    def address(self) -> tuple[str, int]:
+        if self._listener is None:
+            raise RuntimeError("the server is not running")
+        return self._listener.getsockname()[:2]
+
+    @property
+    def port(self) -> int:
+        return self.address[1]
+
+    def nicks(self) -> list[str]:
+        """Who has joined, in joining order."""
+        with self._lock:
+            return self.rules.nicks()
+
+    def __repr__(self) -> str:
+        where = "%s:%d" % self.address if self.running else "stopped"
+        return f"<ChatServer {where}>"
+
+    # --- Threads -----------------------------------------------------------
+
+    def _accept_loop(self) -> None:
+        listener = self._listener
+        while True:
+            try:
+                sock, address = listener.accept()
+            except OSError:
+                return  # the listener was shut down by stop()
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            conn = Connection(sock, address, next(self._numbers), self.max_pending_bytes)
+            reader = threading.Thread(target=self._handle, args=(conn,), daemon=True,
+                                      name=f"chatlesson-client-{conn.number}")
+            with self._lock:
+                self._connections.add(conn)
+                self._readers.add(reader)
+                self._deliver(self.rules.connect(conn, address))
+            reader.start()
+
+    def _handle(self, conn: Connection) -> None:
+        """The tutorial's ``handle``: read lines until the client goes away."""
+        lines = LineBuffer()
+        try:
+            while True:
+                data = conn.sock.recv(RECV_SIZE)
+                if not data:
+                    break  # an empty read means the other side closed
+                for line in lines.feed(data):
+                    with self._lock:
+                        self._deliver(self.rules.line(conn, line))
+        except OSError:
+            if conn.close_reason is None:
+                conn.close_reason = "connection lost"
+        finally:
+            with self._lock:
+                self._deliver(self.rules.disconnect(conn, conn.close_reason))
+                self._connections.discard(conn)
+            conn.finish()
+            with self._lock:
+                self._readers.discard(threading.current_thread())
+
+    def _deliver(self, out: Outbox) -> None:
+        """Carry out what the rules decided. Called with ``self._lock`` held."""
+        for conn, line in out.sends:
+            conn.enqueue(encode_line(line))
+        for conn in out.closes:
+            conn.close_after_flush()
+        for entry in out.log:
+            log.info("%s", entry)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run a chat server until Ctrl-C (the chatlesson-server command)."""
+    parser = argparse.ArgumentParser(prog="chatlesson-server", description=main.__doc__)
+    parser.add_argument("--host", default=DEFAULT_HOST,
+                        help="address to listen on (default %(default)s; 0.0.0.0 means every interface)")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT,
+                        help="port to listen on (default %(default)s; 0 picks a free one)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s",
+                        datefmt="%H:%M:%S", stream=sys.stdout)
+    server = ChatServer(args.host, args.port)
+    try:
+        server.start()
+    except OSError as exc:
+        print(f"chatlesson-server: cannot listen on {args.host}:{args.port}: {exc.strerror}",
+              file=sys.stderr)
+        return 1
+    sys.stdout.flush()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        log.info("Ctrl-C: stopping")
+    finally:
+        server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
