@@ -70,8 +70,31 @@ def error(text: str) -> str:
     return ERROR_PREFIX + text
 
 
+#: In member lists, an admin's nickname is shown after this mark (``@ada``).
+ADMIN_MARK = "@"
+
+
 def welcome(nick: str, room: str, members: list[str]) -> str:
     return notice(f"Welcome, {nick}! You are in #{room}. Online: {', '.join(members)}")
+
+
+def moved(room: str, members: list[str]) -> str:
+    """To a member who switched rooms with /join."""
+    return notice(f"You are now in #{room}. Online: {', '.join(members)}")
+
+
+def rooms_list(rooms: list[tuple[str, int]]) -> str:
+    return notice("Rooms: " + ", ".join(f"#{name} ({count})" for name, count in rooms))
+
+
+def became_admin(nick: str) -> str:
+    return notice(f"{nick} is now an admin")
+
+
+def moderated(nick: str, what: str, by: str, reason: str | None = None) -> str:
+    """``what`` is kicked, banned, unbanned, muted or unmuted."""
+    suffix = f" ({reason})" if reason else ""
+    return notice(f"{nick} was {what} by {by}{suffix}")
 
 
 def joined(nick: str, room: str) -> str:
@@ -94,6 +117,10 @@ def members_of(room: str, members: list[str]) -> str:
 # --- Parsing: what a client receives --------------------------------------
 
 _WELCOME = re.compile(r"Welcome, (?P<nick>\S+)! You are in #(?P<room>\S+)\. Online: (?P<members>.*)")
+_MOVED = re.compile(r"You are now in #(?P<room>\S+)\. Online: (?P<members>.*)")
+_ROOMS = re.compile(r"Rooms: (?P<rooms>.*)")
+_ADMIN = re.compile(r"(?P<nick>\S+) is now an admin")
+_MODERATED = re.compile(r"(?P<nick>\S+) was (?P<what>kicked|banned|unbanned|muted|unmuted) by (?P<by>\S+)(?: \((?P<reason>.*)\))?")
 _JOINED = re.compile(r"(?P<nick>\S+) joined #(?P<room>\S+)")
 _LEFT = re.compile(r"(?P<nick>\S+) left #(?P<room>\S+)(?: \((?P<reason>.*)\))?")
 _RENAMED = re.compile(r"(?P<old>\S+) is now known as (?P<nick>\S+)")
@@ -110,8 +137,12 @@ class Message:
     ``kind`` is one of ``"request"`` (the nickname request), ``"chat"``,
     ``"action"``, ``"private"`` (``outgoing`` tells which side you are),
     ``"notice"`` or ``"error"``. ``event`` names notices a program may want to
-    react to (``"welcome"``, ``"joined"``, ``"left"``, ``"renamed"``,
-    ``"members"``); ``members`` lists nicknames for welcome and members.
+    react to: ``"welcome"``, ``"moved"`` (you switched rooms), ``"members"``
+    (a /who reply), ``"joined"``, ``"left"``, ``"renamed"``, ``"admin"``,
+    ``"rooms"``, and the moderation events ``"kicked"``, ``"banned"``,
+    ``"unbanned"``, ``"muted"``, ``"unmuted"``. For welcome, moved and
+    members, ``members`` lists the room's nicknames (without the admin mark)
+    and ``admins`` those of them who are admins.
     """
 
     kind: str
@@ -123,10 +154,21 @@ class Message:
     members: tuple[str, ...] = ()
     outgoing: bool = False
     old_nick: str | None = None
+    admins: tuple[str, ...] = ()
+    by: str | None = None
+    reason: str | None = None
 
 
-def _split_members(text: str) -> tuple[str, ...]:
-    return tuple(name for name in text.split(", ") if name)
+def _split_members(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    names = [name for name in text.split(", ") if name]
+    members = tuple(name.removeprefix(ADMIN_MARK) for name in names)
+    admins = tuple(name[1:] for name in names if name.startswith(ADMIN_MARK))
+    return members, admins
+
+
+def member_list(nicks: list[str], admins: set[str] = frozenset()) -> list[str]:
+    """Nicknames as shown in member lists: admins marked with ``ADMIN_MARK``."""
+    return [ADMIN_MARK + nick if nick in admins else nick for nick in nicks]
 
 
 def parse_line(line: str) -> Message:
@@ -149,15 +191,26 @@ def parse_line(line: str) -> Message:
 def _parse_notice(line: str) -> Message:
     text = line[len(NOTICE_PREFIX):]
     if m := _WELCOME.fullmatch(text):
+        members, admins = _split_members(m["members"])
         return Message("notice", text, line, nick=m["nick"], event="welcome",
-                       room=m["room"], members=_split_members(m["members"]))
-    if m := _MEMBERS.fullmatch(text):
-        return Message("notice", text, line, event="members", room=m["room"],
-                       members=_split_members(m["members"]))
+                       room=m["room"], members=members, admins=admins)
+    for event, pattern in (("moved", _MOVED), ("members", _MEMBERS)):
+        if m := pattern.fullmatch(text):
+            members, admins = _split_members(m["members"])
+            return Message("notice", text, line, event=event, room=m["room"],
+                           members=members, admins=admins)
+    if m := _ROOMS.fullmatch(text):
+        return Message("notice", text, line, event="rooms")
+    if m := _ADMIN.fullmatch(text):
+        return Message("notice", text, line, nick=m["nick"], event="admin")
+    if m := _MODERATED.fullmatch(text):
+        return Message("notice", text, line, nick=m["nick"], event=m["what"],
+                       by=m["by"], reason=m["reason"])
     if m := _JOINED.fullmatch(text):
         return Message("notice", text, line, nick=m["nick"], event="joined", room=m["room"])
     if m := _LEFT.fullmatch(text):
-        return Message("notice", text, line, nick=m["nick"], event="left", room=m["room"])
+        return Message("notice", text, line, nick=m["nick"], event="left", room=m["room"],
+                       reason=m["reason"])
     if m := _RENAMED.fullmatch(text):
         return Message("notice", text, line, nick=m["nick"], event="renamed", old_nick=m["old"])
     return Message("notice", text, line)
