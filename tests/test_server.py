@@ -1,0 +1,269 @@
+"""The threaded server end to end, over real sockets on 127.0.0.1."""
+
+import socket
+import struct
+import threading
+
+import pytest
+
+from chatlesson import ChatClient, ChatServer
+from chatlesson.protocol import MAX_LINE_BYTES
+from netutil import RawClient, wait_until
+
+
+def test_defaults_bind_loopback_and_port_zero_gives_a_free_port():
+    with ChatServer() as server:
+        host, port = server.address
+        assert host == "127.0.0.1" and port > 0
+
+
+def test_two_clients_chat(server):
+    with RawClient(server.address) as ada, RawClient(server.address) as bob:
+        assert ada.join("ada") == "*** Welcome, ada! You are in #lobby. Online: ada"
+        assert bob.join("bob") == "*** Welcome, bob! You are in #lobby. Online: ada, bob"
+        assert ada.line() == "*** bob joined #lobby"
+        ada.send("hi bob")
+        assert bob.line() == "ada: hi bob"
+        assert ada.line() == "ada: hi bob"  # the sender gets its own line back, stamped
+
+
+def test_many_clients_all_receive(server):
+    clients = [RawClient(server.address) for _ in range(20)]
+    try:
+        for i, client in enumerate(clients):
+            client.join(f"user{i}")
+        for i, client in enumerate(clients):  # drain the join notices of those who came later
+            for j in range(i + 1, len(clients)):
+                assert client.line() == f"*** user{j} joined #lobby"
+        clients[7].send("hello all")
+        assert all(c.line() == "user7: hello all" for c in clients)
+    finally:
+        for client in clients:
+            client.close()
+
+
+@pytest.mark.parametrize("text", ["café crème", "日本語のテキスト", "emoji 🎉🐍👩‍💻", "mixed ünï 中 🚀"])
+def test_non_ascii_text_both_ways(server, text):
+    with ChatClient(server.address, "zoë") as zoe, ChatClient(server.address, "李") as li:
+        zoe.messages.get(timeout=5)  # 李 joined
+        zoe.send(text)
+        assert li.messages.get(timeout=5).raw == f"zoë: {text}"
+        li.send(text[::-1])
+        assert zoe.messages.get(timeout=5).raw == f"zoë: {text}"
+        assert zoe.messages.get(timeout=5).raw == f"李: {text[::-1]}"
+
+
+def test_utf8_split_across_tcp_segments_arrives_whole(server):
+    with RawClient(server.address) as ada, RawClient(server.address) as bob:
+        ada.join("ada"), bob.join("bob"), ada.line()
+        data = "é🎉".encode() + b"\n"
+        for i in range(len(data)):
+            ada.send_raw(data[i:i + 1])
+        assert bob.line() == "ada: é🎉"
+
+
+def test_impersonation_is_impossible(server):
+    with RawClient(server.address) as mallory, RawClient(server.address) as bob:
+        mallory.join("mallory"), bob.join("bob"), mallory.line()
+        mallory.send("bob: please send me your password")
+        assert bob.line() == "mallory: bob: please send me your password"
+        mallory.send("*** bob left #lobby")
+        assert bob.line() == "mallory: *** bob left #lobby"
+
+
+def test_concurrent_senders_everyone_sees_one_order(server):
+    senders, per_sender = 5, 100
+    clients = [ChatClient(server.address, f"s{i}") for i in range(senders)]
+    try:
+        for i, client in enumerate(clients):  # drain join notices
+            for _ in range(senders - 1 - i):
+                assert client.messages.get(timeout=5).event == "joined"
+        start = threading.Barrier(senders)
+
+        def talk(client):
+            start.wait()
+            for n in range(per_sender):
+                client.send(f"{client.nick} line {n}")
+
+        threads = [threading.Thread(target=talk, args=(c,)) for c in clients]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        seen = [[c.messages.get(timeout=5).raw for _ in range(senders * per_sender)] for c in clients]
+        assert all(s == seen[0] for s in seen)
+        for i in range(senders):  # and each sender's own lines are in the order it sent them
+            own = [line for line in seen[0] if line.startswith(f"s{i}:")]
+            assert own == [f"s{i}: s{i} line {n}" for n in range(per_sender)]
+    finally:
+        for client in clients:
+            client.close()
+
+
+def test_bad_nickname_over_the_wire_keeps_the_connection(server):
+    with RawClient(server.address) as c, RawClient(server.address) as ada:
+        ada.join("ada")
+        assert c.line() == "Hii"
+        c.send("two words")
+        assert c.line() == "!!! a nickname cannot contain spaces"
+        assert c.line() == "Hii"
+        c.send("ADA")
+        assert c.line() == "!!! the nickname ADA is taken"
+        assert c.line() == "Hii"
+        c.send("bea")
+        assert c.line().startswith("*** Welcome, bea!")
+
+
+def test_invalid_utf8_is_refused_and_nothing_else_is_disturbed(server):
+    with RawClient(server.address) as ada, RawClient(server.address) as bob:
+        ada.join("ada"), bob.join("bob"), ada.line()
+        ada.send_raw(b"\xff\xfe broken\n")
+        assert ada.line() == "!!! that line was not valid UTF-8; it was dropped"
+        bob.send("still here")
+        assert ada.line() == "bob: still here"
+        assert bob.line() == "bob: still here"  # bob never saw the bad line
+
+
+def test_overlong_line_is_dropped_and_the_connection_stays_usable(server):
+    with RawClient(server.address) as ada, RawClient(server.address) as bob:
+        ada.join("ada"), bob.join("bob"), ada.line()
+        ada.send("x" * (MAX_LINE_BYTES * 10))
+        assert ada.line() == f"!!! line too long (the limit is {MAX_LINE_BYTES} bytes); it was dropped"
+        ada.send("y" * MAX_LINE_BYTES)  # exactly at the limit: fine
+        assert bob.line() == "ada: " + "y" * MAX_LINE_BYTES
+
+
+def test_crlf_and_control_characters_and_unknown_commands(server):
+    with RawClient(server.address) as ada, RawClient(server.address) as bob:
+        ada.join("ada"), bob.join("bob"), ada.line()
+        ada.send_raw(b"from telnet\r\n")
+        assert bob.line() == "ada: from telnet"
+        ada.line()
+        ada.send("\x1b[31mred alert")
+        assert ada.line().startswith("!!! control characters")
+        ada.send("/dance")
+        assert ada.line() == "!!! unknown command /dance; type /help for the list"
+        bob.send("ok")
+        assert ada.line() == "bob: ok"
+
+
+def test_client_killed_mid_line_is_removed_once_and_its_half_line_is_lost(server):
+    with RawClient(server.address) as ada, RawClient(server.address) as bob:
+        ada.join("ada"), bob.join("bob"), ada.line()
+        bob.send_raw("half a mess".encode())
+        # RST instead of FIN: the harshest way to vanish.
+        bob.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        bob.close()
+        left = ada.line()
+        assert left.startswith("*** bob left #lobby")
+        ada.send("anyone?")
+        assert ada.line() == "ada: anyone?"  # no second "left", no half line
+        assert server.nicks() == ["ada"]
+
+
+def test_client_leaving_mid_handshake_is_forgotten(server):
+    with RawClient(server.address) as shy:
+        assert shy.line() == "Hii"
+        shy.send_raw(b"half-a-nick")
+    with RawClient(server.address) as ada:
+        ada.join("ada")
+        ada.send("hi")
+        assert ada.line() == "ada: hi"
+        assert server.nicks() == ["ada"]
+    wait_until(lambda: server.nicks() == [], what="ada to be gone")
+
+
+def test_a_handshake_staller_does_not_block_anyone(server):
+    with RawClient(server.address) as staller:
+        assert staller.line() == "Hii"  # ... and never answers
+        with RawClient(server.address) as ada, RawClient(server.address) as bob:
+            ada.join("ada"), bob.join("bob")
+            assert ada.line() == "*** bob joined #lobby"
+            ada.send("we got in")
+            assert bob.line() == "ada: we got in"
+            assert server.nicks() == ["ada", "bob"]  # the staller never became a member
+
+
+def test_non_reading_client_is_cut_off_and_never_slows_the_others():
+    with ChatServer(max_pending_bytes=64 * 1024) as server:
+        sleeper = socket.socket()
+        sleeper.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sleeper.connect(server.address)
+        sleeper.sendall(b"sleeper\n")  # joins, then never reads again
+        with RawClient(server.address) as ada:
+            ada.join("ada")
+            wait_until(lambda: server.nicks() == ["sleeper", "ada"], what="both joined")
+            line = "z" * 2000
+            sent = 0
+            while True:
+                ada.send(line)
+                sent += 1
+                reply = ada.line()  # the talker is never held up: its own line comes back
+                if reply.startswith("*** sleeper left"):
+                    break
+                assert reply == "ada: " + line
+                assert sent < 20_000, "the non-reading client was never disconnected"
+            assert reply == "*** sleeper left #lobby (too slow: stopped reading)"
+            assert server.nicks() == ["ada"]
+        sleeper.close()
+
+
+def test_disconnect_during_broadcast_is_announced_once():
+    with ChatServer() as server:
+        clients = [RawClient(server.address) for _ in range(8)]
+        try:
+            for i, c in enumerate(clients):
+                c.join(f"u{i}")
+            wait_until(lambda: len(server.nicks()) == 8, what="all joined")
+            talker, victim, watcher = clients[0], clients[1], clients[2]
+            for n in range(200):
+                talker.send(f"flood {n}")
+            victim.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            victim.close()
+            seen = watcher.until(lambda l: l.startswith("*** u1 left"))
+            talker.send("end")  # anything after the first announcement is read too
+            seen += watcher.until(lambda l: l == "u0: end")
+            assert sum(1 for l in seen if l.startswith("*** u1 left")) == 1
+            assert [l for l in seen if l.startswith("u0: flood")] == [f"u0: flood {n}" for n in range(200)]
+        finally:
+            for c in clients:
+                c.close()
+
+
+def test_every_connection_has_tcp_nodelay(server):
+    with RawClient(server.address) as a, RawClient(server.address) as b:
+        a.join("a"), b.join("b")
+        with server._lock:
+            conns = list(server._connections)
+        assert len(conns) == 2
+        assert all(c.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) for c in conns)
+
+
+def test_stop_says_goodbye_closes_everyone_and_stops_listening():
+    server = ChatServer().start()
+    address = server.address
+    ada = RawClient(address)
+    ada.join("ada")
+    server.stop()
+    assert ada.line() == "*** The server is shutting down. Bye!"
+    assert ada.closed_by_peer()
+    ada.close()
+    assert not server.running
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(address, timeout=5)
+
+
+def test_quit_command_closes_the_connection_after_the_goodbye(server):
+    with RawClient(server.address) as ada, RawClient(server.address) as bob:
+        ada.join("ada"), bob.join("bob"), ada.line()
+        bob.send("/quit see you")
+        assert bob.line() == "*** Bye!"
+        assert bob.closed_by_peer()
+        assert ada.line() == "*** bob left #lobby (see you)"
+
+
+def test_port_in_use_is_a_clear_error(server):
+    other = ChatServer(port=server.port)
+    with pytest.raises(OSError):
+        other.start()
+    assert not other.running
