@@ -1,0 +1,51 @@
+"""Flood control: a token bucket for each connection.
+
+Without a limit, one member pasting a thousand lines drowns the room, and
+every line costs the server work under its one lock. A token bucket allows
+short bursts (typing fast, pasting a few lines) but caps the steady rate.
+Each connection has its own bucket, so a flooder only ever slows itself.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FloodLimit:
+    """How fast a member may send: ``burst`` lines at once, then ``per_second``."""
+
+    burst: int = 10
+    per_second: float = 5.0
+
+
+#: The limit every server uses unless told otherwise (see PROTOCOL.md).
+DEFAULT_FLOOD_LIMIT = FloodLimit()
+
+
+class TokenBucket:
+    """Holds up to ``limit.burst`` tokens and gains ``limit.per_second`` a second.
+
+    Each line costs one token; with no token left the line is refused. The
+    clock is a parameter so tests can move time by hand instead of sleeping.
+    """
+
+    def __init__(self, limit: FloodLimit = DEFAULT_FLOOD_LIMIT,
+                 clock: Callable[[], float] = time.monotonic):
+        self.limit = limit
+        self.clock = clock
+        self.tokens = float(limit.burst)
+        self.updated = clock()
+
+    def take(self) -> bool:
+        """Spend one token if there is one; False means: too fast, drop the line."""
+        now = self.clock()
+        elapsed = max(0.0, now - self.updated)  # a clock that steps back refills nothing
+        self.tokens = min(float(self.limit.burst), self.tokens + elapsed * self.limit.per_second)
+        self.updated = now
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return True
+        return False

@@ -1,0 +1,138 @@
+"""The commands every member can run: talking, rooms, nicknames, becoming admin.
+
+Each handler has the signature ``handler(rules, who, args, out)`` (see
+``commands.py``): ``rules`` is the ``ChatRules`` being run, ``who`` the
+connection that typed the command, ``args`` the text after its name, and
+``out`` the ``Outbox`` to add replies to. Problems are raised as
+``UsageError`` or ``CommandError``, which the dispatcher turns into errors.
+"""
+
+from __future__ import annotations
+
+from . import protocol as p
+from .commands import Command, CommandError, UsageError, no_arguments, one_word, word_and_rest
+from .rooms import room_problem
+
+
+def help_(rules, who, args, out):
+    if args:
+        name = args.split()[0].removeprefix(p.COMMAND_PREFIX).lower()
+        command = rules.commands.get(name)
+        if command is None:
+            raise CommandError(f"there is no command /{name}; type /help for the list")
+        shown = [command]
+    else:
+        out.send(who, p.notice("Commands (a line that starts with // is sent as chat):"))
+        shown = rules.commands.values()
+    for command in shown:
+        extra = " (admins only)" if command.admin else ""
+        out.send(who, p.notice(f"{command.usage} - {command.summary}{extra}"))
+
+
+def nick(rules, who, args, out):
+    new = one_word(args, "new nickname")
+    member = rules.members[who]
+    if new == member.nick:
+        out.send(who, p.notice(f"you are already called {new}"))
+        return
+    problem = rules.nick_refusal(new, who)
+    if problem:
+        raise CommandError(problem)
+    old = member.nick
+    rules.rename(who, new)
+    out.send_all(rules.room_members(member.room), p.renamed(old, new))
+    out.log.append(f"{old} is now known as {new}")
+
+
+def me(rules, who, args, out):
+    if not args:
+        raise UsageError("say what you do")
+    member = rules.members[who]
+    out.send_all(rules.room_members(member.room), p.action_line(member.nick, args))
+
+
+def who_(rules, who, args, out):
+    no_arguments(args)
+    room = rules.members[who].room
+    out.send(who, p.members_of(room, rules.listed(room)))
+
+
+def rooms(rules, who, args, out):
+    no_arguments(args)
+    out.send(who, p.rooms_list(rules.rooms()))
+
+
+def join(rules, who, args, out):
+    wanted = one_word(args, "room name").removeprefix("#")
+    problem = room_problem(wanted)
+    if problem:
+        raise CommandError(problem)
+    room = rules.find_room(wanted) or wanted
+    member = rules.members[who]
+    if room == member.room:
+        out.send(who, p.notice(f"you are already in #{room}"))
+        return
+    old = member.room
+    rules.move(who, room)
+    out.send_all(rules.room_members(old), p.left(member.nick, old))
+    out.send_all([w for w in rules.room_members(room) if w != who], p.joined(member.nick, room))
+    out.send(who, p.moved(room, rules.listed(room)))
+
+
+def msg(rules, who, args, out):
+    target_nick, text = word_and_rest(args, "nickname and a message")
+    if not text:
+        raise UsageError("the message is missing")
+    target = rules.find(target_nick)
+    if target is None:
+        raise CommandError(f"no one called {target_nick} is online")
+    if target == who:
+        raise CommandError("that is you; a private message needs someone else")
+    sender = rules.members[who]
+    recipient = rules.members[target]
+    out.send(who, p.private_to(recipient.nick, text))
+    out.send(target, p.private_from(sender.nick, text))
+
+
+def quit_(rules, who, args, out):
+    out.send(who, p.notice("Bye!"))
+    out.extend(rules.disconnect(who, args or "quit"))
+    out.close(who)
+
+
+def admin(rules, who, args, out):
+    gate = rules.admin_gate
+    if not gate.enabled:
+        raise CommandError("admin is disabled on this server (it was started without an admin password)")
+    if not args:
+        raise UsageError("give the admin password")
+    member = rules.members[who]
+    if member.admin:
+        out.send(who, p.notice("you are already an admin"))
+        return
+    host = rules.host_of(who)
+    locked = gate.locked_out(member, host)
+    if locked:
+        raise CommandError(f"too many wrong passwords from {locked}; /admin is locked until the server restarts")
+    if not gate.check(member, host, args):
+        out.log.append(f"wrong admin password from {member.nick} at {host}")
+        left = gate.tries_left(member, host)
+        if left:
+            raise CommandError(f"wrong password ({left} {'try' if left == 1 else 'tries'} left)")
+        raise CommandError("wrong password; /admin is now locked until the server restarts")
+    member.admin = True
+    out.send_all(rules.room_members(member.room), p.became_admin(member.nick))
+    out.log.append(f"{member.nick} is now an admin")
+
+
+MEMBER_COMMANDS = {command.name: command for command in [
+    Command("help", "/help [COMMAND]", "list the commands, or explain one", help_),
+    Command("who", "/who", "who is in your room", who_),
+    Command("rooms", "/rooms", "list the rooms and how many are in each", rooms),
+    Command("join", "/join ROOM", "go to a room (it is created if it does not exist)", join),
+    Command("nick", "/nick NEW", "change your nickname", nick, speaks=True),
+    Command("me", "/me ACTION", "describe what you do: /me waves shows * you waves", me, speaks=True),
+    Command("msg", "/msg NICK TEXT", "a private message only NICK and you see", msg, speaks=True),
+    Command("admin", "/admin PASSWORD", "become an admin with the server's admin password", admin),
+    Command("quit", "/quit [REASON]", "leave the chat", quit_),
+]}
