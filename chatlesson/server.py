@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import logging
+import os
 import socket
 import sys
 import threading
@@ -37,6 +38,9 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 11826
 RECV_SIZE = 4096
 
+#: The environment variable that holds the admin password (if --admin-password is not given).
+ADMIN_PASSWORD_VARIABLE = "CHATLESSON_ADMIN_PASSWORD"
+
 log = logging.getLogger("chatlesson.server")
 
 
@@ -50,11 +54,13 @@ class ChatServer:
 
     def __init__(self, host: str = DEFAULT_HOST, port: int = 0, *,
                  max_pending_bytes: int = MAX_PENDING_BYTES,
-                 rules: ChatRules | None = None):
+                 rules: ChatRules | None = None, admin_password: str | None = None):
+        if rules is not None and admin_password is not None:
+            raise ValueError("give the admin password to your ChatRules, not to both")
         self.host = host
         self.requested_port = port
         self.max_pending_bytes = max_pending_bytes
-        self.rules = rules if rules is not None else ChatRules()
+        self.rules = rules if rules is not None else ChatRules(admin_password=admin_password)
         self._lock = threading.Lock()  # guards self.rules and self._connections
         self._connections: set[Connection] = set()
         self._readers: set[threading.Thread] = set()
@@ -201,10 +207,17 @@ def main(argv: list[str] | None = None) -> int:
                         help="address to listen on (default %(default)s; 0.0.0.0 means every interface)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT,
                         help="port to listen on (default %(default)s; 0 picks a free one)")
+    parser.add_argument("--admin-password", default=os.environ.get(ADMIN_PASSWORD_VARIABLE),
+                        help=f"the password for /admin (better: set {ADMIN_PASSWORD_VARIABLE}, which "
+                             "other users cannot see in the process list); without one, admin is off")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s",
                         datefmt="%H:%M:%S", stream=sys.stdout)
-    server = ChatServer(args.host, args.port)
+    try:
+        server = ChatServer(args.host, args.port, admin_password=args.admin_password)
+    except ValueError as exc:
+        print(f"chatlesson-server: {exc}", file=sys.stderr)
+        return 2
     try:
         server.start()
     except OSError as exc:
