@@ -2,8 +2,9 @@
 
 A line that starts with ``/`` is a command: ``/msg bob see you`` is the
 command ``msg`` with the argument text ``bob see you``. The dispatcher looks
-the name up in a table of ``Command`` entries, asks ``roles.refusal``
-whether this member may run it, then calls its handler. A handler either
+the name up in a table of ``Command`` entries (``rules.commands``), asks
+``rules.refusal`` (normally ``roles.refusal``) whether this member may run
+it, then calls its handler. A handler either
 does its work by adding lines to the ``Outbox``, or raises ``UsageError``
 (bad arguments: the reply shows how to call the command) or
 ``CommandError`` (the reply is the error's text). Either way the member
@@ -20,7 +21,6 @@ from dataclasses import dataclass
 
 from . import protocol as p
 from .outbox import Outbox
-from .roles import refusal
 
 
 class CommandError(Exception):
@@ -59,7 +59,7 @@ def dispatch(rules, who: Hashable, text: str, out: Outbox) -> None:
         shown = name if len(name) <= 30 else name[:30] + "..."
         out.send(who, p.error(f"unknown command /{shown}; type /help for the list"))
         return
-    problem = refusal(rules.members[who], command)
+    problem = rules.refusal(rules.members[who], command)
     if problem:
         out.send(who, p.error(problem))
         return
@@ -70,6 +70,9 @@ def dispatch(rules, who: Hashable, text: str, out: Outbox) -> None:
         out.send(who, p.error(f"usage: {command.usage}{detail}"))
     except CommandError as exc:
         out.send(who, p.error(str(exc)))
+    except Exception as exc:  # a bug in a handler must not cost the member its connection
+        out.send(who, p.error(f"/{name} failed on the server and was not completed"))
+        out.log.append(f"/{name} from {rules.nick_of(who)} failed: {exc!r}")
 
 
 # --- Small helpers for handlers ---------------------------------------------

@@ -29,7 +29,7 @@ from .member_commands import MEMBER_COMMANDS
 from .moderation import MODERATION_COMMANDS, Bans
 from .nicknames import nick_key, nick_problem
 from .outbox import Outbox
-from .roles import AdminGate
+from .roles import AdminGate, refusal
 from .rooms import DEFAULT_ROOM, room_key
 
 
@@ -87,6 +87,8 @@ class ChatRules:
         self.bans = Bans()
         #: Name -> Command. A copy per instance, so a lesson can swap in its own handler.
         self.commands = {**MEMBER_COMMANDS, **MODERATION_COMMANDS}
+        #: The permission check every command goes through (a lesson can swap it too).
+        self.refusal = refusal
 
     # --- Questions ---------------------------------------------------------
 

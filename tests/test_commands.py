@@ -386,3 +386,17 @@ def test_default_flood_limit_holds_with_the_real_clock(server):
         seen = ada.until(lambda line: line.startswith("!!! "))
         assert 10 <= len(seen) - 1 < 200
         assert seen[-1].startswith("!!! you are sending too fast")
+
+
+def test_a_handler_that_crashes_costs_nobody_the_connection():
+    rules = joined(ChatRules(), "ada", "bob")
+
+    def broken(rules, who, args, out):
+        raise KeyError("oops")
+
+    from dataclasses import replace
+    rules.commands["me"] = replace(rules.commands["me"], handler=broken)
+    out = say(rules, "ada", "/me waves")
+    assert only_to(out, "ada") == "!!! /me failed on the server and was not completed"
+    assert out.closes == [] and "KeyError" in out.log[0]
+    assert say(rules, "ada", "fine").lines_for("bob") == ["ada: fine"]
