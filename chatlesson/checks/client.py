@@ -1,0 +1,105 @@
+"""Lesson 06: the client's receive loop, ``receive_messages(client, nickname, show)``.
+
+It answers every ``Hii`` with the nickname, hands every other line to
+``show(line)`` as text without its line ending, and returns once the server
+has closed the connection, after closing its own socket.
+"""
+
+from __future__ import annotations
+
+import queue
+
+from ..protocol import NICK_REQUEST
+from .core import Checker, checker, need_function, shown
+from .sockets import shut
+
+LABEL = "receive_messages(client, 'ada', show)"
+
+ANSWER_HINT = ('When a line is exactly "Hii", answer with the nickname: '
+               'client.sendall((nickname + "\\n").encode("utf-8")).')
+SHOW_HINT = ('Call show(line) once for every line except "Hii", with the decoded text and '
+             'without its "\\n".')
+LINES_HINT = ('One recv() can hold several lines. Keep the bytes in a buffer and call show() for '
+              'every line ending in b"\\n".')
+PIECES_HINT = ('A line can arrive in pieces, even cut inside a character. Keep the bytes in a '
+               'buffer until b"\\n" arrives, and only then decode the line.')
+
+
+def _answer_hint(got: str) -> str:
+    if got == NICK_REQUEST:
+        return '"Hii" is the server\'s question. Answer it with the nickname itself.'
+    if got.startswith("ada") and got != "ada":
+        return ("Send the nickname alone. The server puts names in front of chat lines; "
+                "a client never does.")
+    return ANSWER_HINT
+
+
+def _next_shown(c: Checker, shown_lines: queue.Queue, expected: str, step: str, call,
+                sent: str, hint: str) -> None:
+    try:
+        got = shown_lines.get(timeout=c.timeout)
+    except queue.Empty:
+        c.alive(call, step)
+        c.fail(f"show() was not called while {step}.", sent=sent, expected=f"show({expected!r})",
+               arrived="nothing", hint=hint)
+    if got == expected:
+        return
+    if isinstance(got, bytes):
+        hint = 'Decode the line before showing it: show(line.decode("utf-8")).'
+    elif got == expected + "\n" or got == expected + "\r\n":
+        hint = 'Show the line without its "\\n".'
+    elif got == NICK_REQUEST:
+        hint = '"Hii" is for the program, not for the user: answer it, do not show it.'
+    c.fail(f"show() got the wrong line while {step}.", sent=sent, expected=f"show({expected!r})",
+           arrived=f"show({got!r})", hint=hint)
+
+
+@checker("receive_messages(client, nickname, show)")
+def check_client(c: Checker, receive_messages) -> None:
+    need_function(c, receive_messages, "receive_messages")
+    sock, server = c.tapped_client("The server")
+    shown_lines: queue.Queue = queue.Queue()
+    call = c.start(receive_messages, sock, "ada", shown_lines.put, label=LABEL)
+
+    server.send(b"Hii\n")
+    c.expect_line(server, "ada", "the server sent 'Hii'", call=call, sent="'Hii\\n'",
+                  hint=ANSWER_HINT, mismatch_hint=_answer_hint)
+    c.ok("it answers 'Hii' with the nickname, 'ada\\n'")
+
+    welcome = "*** Welcome, ada! You are in #lobby. Online: ada"
+    sent = f"{shown(welcome + chr(10) + 'bob: hi ada' + chr(10))} (two lines in one piece)"
+    server.send(f"{welcome}\nbob: hi ada\n".encode("utf-8"))
+    _next_shown(c, shown_lines, welcome, "two lines arrived together", call, sent, SHOW_HINT)
+    _next_shown(c, shown_lines, "bob: hi ada", "two lines arrived together", call, sent,
+                LINES_HINT)
+    c.ok("other lines go to show(), one call per line, even when they arrive together")
+
+    text = "bob: café ☕"
+    data = (text + "\n").encode("utf-8")
+    cut1, cut2 = data.index("é".encode()) + 1, data.index("☕".encode()) + 1
+    c.send_in_pieces(server, sock, [data[:cut1], data[cut1:cut2], data[cut2:]],
+                     "a line arrived in pieces", call)
+    _next_shown(c, shown_lines, text, "a line arrived in 3 pieces, cut inside 'é' and '☕'",
+                call, f"{shown(data)} in 3 pieces", PIECES_HINT)
+    c.ok("a line that arrives in pieces, cut inside a character, is shown whole")
+
+    refused = "!!! the nickname ada is taken"
+    server.send(f"{refused}\nHii\n".encode("utf-8"))
+    _next_shown(c, shown_lines, refused, "the server refused the nickname", call,
+                shown(refused + "\nHii\n"), SHOW_HINT)
+    c.expect_line(server, "ada", "the server asked again with 'Hii'", call=call,
+                  sent=shown(refused + "\nHii\n"), hint=ANSWER_HINT, mismatch_hint=_answer_hint)
+    c.ok("it answers every 'Hii', not only the first one")
+
+    shut(server.sock)
+    c.finish(call, "the server closed the connection", taps=[sock.tap],
+             hint="When recv() returns b'' the server has gone: close the socket and return.")
+    if not shown_lines.empty():
+        c.fail("show() was called after the server closed the connection.",
+               expected="no more calls", arrived=f"show({shown_lines.get()!r})",
+               hint="When recv() returns b'', stop: there is nothing left to show.")
+    if sock.fileno() != -1:
+        c.fail("receive_messages returned without closing its socket.",
+               expected="client closed", arrived="client still open",
+               hint="Close the socket before returning: client.close().")
+    c.ok("when the server closes the connection, it closes the socket and returns")
