@@ -1,0 +1,80 @@
+"""Wrong me(rules, who, args, out) answers (exercise 08, /me)."""
+
+from chatlesson import protocol
+from chatlesson.commands import UsageError
+
+
+def everyone(rules, who, args, out):
+    """Sends to every member of every room."""
+    if not args:
+        raise UsageError("say what you do")
+    nick = rules.members[who].nick
+    out.send_all([w for w, m in rules.members.items() if m.joined], protocol.action_line(nick, args))
+
+
+def not_the_sender(rules, who, args, out):
+    """The others in the room see it; the sender never does."""
+    if not args:
+        raise UsageError("say what you do")
+    member = rules.members[who]
+    others = [w for w in rules.room_members(member.room) if w != who]
+    out.send_all(others, protocol.action_line(member.nick, args))
+
+
+def who_as_nick(rules, who, args, out):
+    """Uses the connection as if it were the nickname."""
+    if not args:
+        raise UsageError("say what you do")
+    room = rules.members[who].room
+    out.send_all(rules.room_members(room), protocol.action_line(str(who), args))
+
+
+def as_chat(rules, who, args, out):
+    """Sends "ada: waves", a chat line, instead of an action."""
+    if not args:
+        raise UsageError("say what you do")
+    member = rules.members[who]
+    out.send_all(rules.room_members(member.room), protocol.chat_line(member.nick, args))
+
+
+def no_usage_error(rules, who, args, out):
+    """/me alone sends "* bob " instead of raising UsageError."""
+    member = rules.members[who]
+    out.send_all(rules.room_members(member.room), protocol.action_line(member.nick, args))
+
+
+def lobby_only(rules, who, args, out):
+    """Always speaks to #lobby, wherever the sender is."""
+    if not args:
+        raise UsageError("say what you do")
+    out.send_all(rules.room_members("lobby"), protocol.action_line(rules.members[who].nick, args))
+
+
+def first_word(rules, who, args, out):
+    """Keeps only the first word of the action."""
+    if not args:
+        raise UsageError("say what you do")
+    member = rules.members[who]
+    out.send_all(rules.room_members(member.room), protocol.action_line(member.nick, args.split()[0]))
+
+
+def twice(rules, who, args, out):
+    """Sends to the room, then to the sender again."""
+    if not args:
+        raise UsageError("say what you do")
+    member = rules.members[who]
+    line = protocol.action_line(member.nick, args)
+    out.send_all(rules.room_members(member.room), line)
+    out.send(who, line)
+
+
+CAUGHT = {
+    "everyone": ("failed", "cy received a line, but should not have", "rules.room_members(member.room)"),
+    "not_the_sender": ("failed", "ada received nothing", "sees its own action"),
+    "who_as_nick": ("failed", "ada received the wrong line", "rules.members[who].nick"),
+    "as_chat": ("failed", "ada received the wrong line", "protocol.action_line"),
+    "no_usage_error": ("failed", "should raise UsageError", "raise UsageError"),
+    "lobby_only": ("failed", "cy received nothing", "rules.room_members(member.room)"),
+    "first_word": ("failed", "cy received the wrong line", "protocol.action_line"),
+    "twice": ("failed", "ada received the wrong line", "once"),
+}
