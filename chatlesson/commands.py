@@ -59,18 +59,18 @@ def dispatch(rules, who: Hashable, text: str, out: Outbox) -> None:
         shown = name if len(name) <= 30 else name[:30] + "..."
         out.send(who, p.error(f"unknown command /{shown}; type /help for the list"))
         return
-    problem = rules.refusal(rules.members[who], command)
-    if problem:
-        out.send(who, p.error(problem))
-        return
     try:
+        problem = rules.refusal(rules.members[who], command)
+        if problem:
+            out.send(who, p.error(problem))
+            return
         command.handler(rules, who, args, out)
     except UsageError as exc:
         detail = f" ({exc})" if str(exc) else ""
         out.send(who, p.error(f"usage: {command.usage}{detail}"))
     except CommandError as exc:
         out.send(who, p.error(str(exc)))
-    except Exception as exc:  # a bug in a handler must not cost the member its connection
+    except Exception as exc:  # a bug in a handler or check must not cost the member its connection
         out.send(who, p.error(f"/{name} failed on the server and was not completed"))
         out.log.append(f"/{name} from {rules.nick_of(who)} failed: {exc!r}")
 
