@@ -300,6 +300,7 @@ def test_ban_refuses_reconnect_from_the_same_address(admin_server):
             ChatClient(admin_server.address, "bob")
         assert admin_server.nicks() == ["ada"]
         ada.send("/unban bob")
+        assert ada.messages.get(timeout=5).raw == "*** bob was unbanned by ada"  # processed: now reconnect
         with ChatClient(admin_server.address, "bob") as back:
             assert back.welcome.event == "welcome"
 
