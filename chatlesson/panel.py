@@ -28,7 +28,7 @@ CSS classes on its parts, for tests and for instructors' stylesheets:
 
 ======================== ==============================================
 ``chatlesson-panel``     the whole panel
-``chatlesson-header``    the top row: nickname, buttons, status
+``chatlesson-header``    the top: nickname, buttons, and the status below
 ``chatlesson-nick``      nickname box (editable while disconnected)
 ``chatlesson-connect``   Connect button
 ``chatlesson-disconnect`` Disconnect button
@@ -77,11 +77,19 @@ _COLOURS = {
     "notice": "36",
     "request": "36",
     "error": "1;31",
-    "panel": "90",
+    "panel": "38;5;244",  # grey on light and dark themes alike
     "panel-error": "1;31",
 }
 _OWN_NICK = "1;34"
 _OTHER_NICK = "1"
+
+#: The one rule layouts cannot express: the log's content must not shrink to
+#: the box, so that ``column-reverse`` keeps the newest line in view.
+_CSS = ".chatlesson-log > .jp-OutputArea { flex: 0 0 auto; }"
+
+
+def _button_layout() -> widgets.Layout:
+    return widgets.Layout(width="auto", flex="0 0 auto")
 
 _STATUS_COLOURS = {"connected": "#2e7d32", "connecting": "#b26a00", "disconnected": "#c62828"}
 
@@ -146,15 +154,14 @@ class ChatPanel(widgets.VBox):
         self._dropped = 0
 
         self.nick_box = _part(widgets.Text(value=nick or "", placeholder="nickname",
-                                           layout=widgets.Layout(width="150px")), "chatlesson-nick")
+                                           layout=widgets.Layout(flex="1 1 auto", width="auto",
+                                                                 max_width="16em")),
+                              "chatlesson-nick")
         self.connect_button = _part(widgets.Button(description="Connect", button_style="success",
-                                                   layout=widgets.Layout(width="auto")),
-                                    "chatlesson-connect")
-        self.disconnect_button = _part(widgets.Button(description="Disconnect",
-                                                      layout=widgets.Layout(width="auto")),
+                                                   layout=_button_layout()), "chatlesson-connect")
+        self.disconnect_button = _part(widgets.Button(description="Disconnect", layout=_button_layout()),
                                        "chatlesson-disconnect")
-        self.status_view = _part(widgets.HTML(layout=widgets.Layout(flex="1 1 auto")),
-                                 "chatlesson-status")
+        self.status_view = _part(widgets.HTML(), "chatlesson-status")
         self.log_view = _part(widgets.Output(layout=widgets.Layout(
             flex="1 1 auto", height="260px", overflow="auto", display="flex",
             # column-reverse keeps the view scrolled to the newest line
@@ -162,19 +169,18 @@ class ChatPanel(widgets.VBox):
             "chatlesson-log")
         self.room_view = _part(widgets.HTML(), "chatlesson-room")
         self.members_view = _part(widgets.Select(options=[], rows=10,
-                                                 layout=widgets.Layout(width="100%")),
+                                                 layout=widgets.Layout(width="auto")),
                                   "chatlesson-members")
         self.input_box = _part(widgets.Text(placeholder="Type a message, press Enter to send",
                                             continuous_update=True,
                                             layout=widgets.Layout(flex="1 1 auto")),
                                "chatlesson-input")
         self.send_button = _part(widgets.Button(description="Send", button_style="primary",
-                                                layout=widgets.Layout(width="auto")),
-                                 "chatlesson-send")
-        header = _part(widgets.HBox([self.nick_box, self.connect_button, self.disconnect_button,
-                                     self.status_view],
-                                    layout=widgets.Layout(align_items="center")),
-                       "chatlesson-header")
+                                                layout=_button_layout()), "chatlesson-send")
+        style = _part(widgets.HTML(f"<style>{_CSS}</style>", layout=widgets.Layout(display="none")),
+                      "chatlesson-style")
+        controls = widgets.HBox([self.nick_box, self.connect_button, self.disconnect_button])
+        header = _part(widgets.VBox([controls, self.status_view]), "chatlesson-header")
         side = _part(widgets.VBox([self.room_view, self.members_view],
                                   layout=widgets.Layout(width="150px", margin="0 0 0 6px")),
                      "chatlesson-side")
@@ -182,8 +188,9 @@ class ChatPanel(widgets.VBox):
         footer = _part(widgets.HBox([self.input_box, self.send_button]), "chatlesson-footer")
         self._parts = [self.nick_box, self.connect_button, self.disconnect_button,
                        self.status_view, self.log_view, self.room_view, self.members_view,
-                       self.input_box, self.send_button, header, side, body, footer]
-        super().__init__([header, body, footer], layout=widgets.Layout(
+                       self.input_box, self.send_button, style, controls, header,
+                       side, body, footer]
+        super().__init__([style, header, body, footer], layout=widgets.Layout(
             flex="1 1 0", min_width="360px", border="1px solid #c0c0c0",
             padding="6px", margin="2px"))
         self.add_class("chatlesson-panel")

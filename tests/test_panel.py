@@ -417,7 +417,7 @@ def test_the_log_is_bounded():
             assert len(ada.lines) == 50
             assert ada.lines[0][1] == "ada: line 150"
             stream = log_stream(ada)
-            assert stream.startswith("\x1b[90m-- 152 older lines not shown\x1b[0m\n")
+            assert stream.startswith("\x1b[38;5;244m-- 152 older lines not shown\x1b[0m\n")
             assert stream.count("\n") == 51
         finally:
             ada.close()
