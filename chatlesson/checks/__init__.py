@@ -15,8 +15,8 @@ from .broadcast import check_broadcast
 from .client import check_client
 from .core import Result
 from .handle import check_handle
-from .handshake import check_handshake
+from .handshake import check_ask_nickname, check_handshake
 from .receive import check_receive
 
-__all__ = ["Result", "check_bind_and_listen", "check_broadcast", "check_client",
-           "check_handle", "check_handshake", "check_receive"]
+__all__ = ["Result", "check_ask_nickname", "check_bind_and_listen", "check_broadcast",
+           "check_client", "check_handle", "check_handshake", "check_receive"]

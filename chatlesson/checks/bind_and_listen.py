@@ -32,7 +32,7 @@ def check_bind_and_listen(c: Checker, make_server_socket) -> None:
     if server.family != socket.AF_INET or server.type != socket.SOCK_STREAM:
         c.fail("The socket should be a TCP socket for IPv4.",
                expected="socket.socket(socket.AF_INET, socket.SOCK_STREAM)",
-               arrived=f"socket.socket({server.family!s}, {server.type!s})",
+               arrived=f"socket.socket(socket.{server.family.name}, socket.{server.type.name})",
                hint="AF_INET means IPv4 addresses; SOCK_STREAM means TCP, a reliable byte stream.")
     c.ok("it is a TCP socket for IPv4 (AF_INET, SOCK_STREAM)")
 
@@ -44,8 +44,9 @@ def check_bind_and_listen(c: Checker, make_server_socket) -> None:
         where = "every network interface" if host == "0.0.0.0" else repr(host)
         c.fail("The socket should accept connections from this computer only.",
                expected="bound to host '127.0.0.1'", arrived=f"bound to {where}",
-               hint="Bind to \"127.0.0.1\" (this computer). An empty host or \"0.0.0.0\" "
-                    "lets anyone on the network connect to your chat.")
+               hint="Bind to \"127.0.0.1\" (this computer) before listen(): "
+                    "server.bind((\"127.0.0.1\", 0)). Without bind(), or with the host \"\" "
+                    "or \"0.0.0.0\", anyone on the network can connect to your chat.")
     c.ok("it is bound to 127.0.0.1 (only this computer can connect)")
 
     if not server.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN):

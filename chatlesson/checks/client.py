@@ -8,6 +8,7 @@ has closed the connection, after closing its own socket.
 from __future__ import annotations
 
 import queue
+import time
 
 from ..protocol import NICK_REQUEST
 from .core import Checker, checker, need_function, shown
@@ -36,15 +37,21 @@ def _answer_hint(got: str) -> str:
 
 def _next_shown(c: Checker, shown_lines: queue.Queue, expected: str, step: str, call,
                 sent: str, hint: str) -> None:
-    try:
-        got = shown_lines.get(timeout=c.timeout)
-    except queue.Empty:
-        c.alive(call, step)
-        c.fail(f"show() was not called while {step}.", sent=sent, expected=f"show({expected!r})",
-               arrived="nothing", hint=hint)
+    until = time.monotonic() + c.timeout
+    while True:
+        try:
+            got = shown_lines.get(timeout=0.05)
+            break
+        except queue.Empty:
+            c.alive(call, step)
+            if time.monotonic() > until or call.done.is_set():
+                c.fail(f"show() was not called while {step}.", sent=sent,
+                       expected=f"show({expected!r})", arrived="nothing", hint=hint)
     if got == expected:
         return
-    if isinstance(got, bytes):
+    if isinstance(got, str) and "\n" in got.rstrip("\r\n"):
+        hint = LINES_HINT
+    elif isinstance(got, bytes):
         hint = 'Decode the line before showing it: show(line.decode("utf-8")).'
     elif got == expected + "\n" or got == expected + "\r\n":
         hint = 'Show the line without its "\\n".'

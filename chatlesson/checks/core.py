@@ -18,8 +18,10 @@ import ctypes
 import errno
 import functools
 import socket
+import sys
 import threading
 import traceback
+import weakref
 from dataclasses import dataclass, field
 
 from .sockets import (HOST, LineTimeout, Peer, PeerClosed, TappedListener, TappedSocket,
@@ -108,10 +110,24 @@ class StudentCall:
         return self.done.wait(timeout)
 
     def stop(self) -> None:
-        """Raise StudentCodeStopped in the thread (it lands when it next runs Python code)."""
-        if self.thread.is_alive() and self.thread.ident is not None:
-            ctypes.pythonapi.PyThreadState_SetAsyncExc(
-                ctypes.c_ulong(self.thread.ident), ctypes.py_object(StudentCodeStopped))
+        """End a thread that outlived its check.
+
+        A thread blocked in a socket call (say ``accept`` on a socket the
+        student made and never returned) is woken by shutting down the sockets
+        its frames hold. A thread looping in Python gets StudentCodeStopped
+        raised inside it.
+        """
+        ident = self.thread.ident
+        if not self.thread.is_alive() or ident is None:
+            return
+        frame = sys._current_frames().get(ident)
+        while frame is not None:
+            for value in list(frame.f_locals.values()):
+                if isinstance(value, socket.socket):
+                    shut(value)
+            frame = frame.f_back
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident),
+                                                   ctypes.py_object(StudentCodeStopped))
 
 
 def last_line(exc: BaseException) -> str:
@@ -149,6 +165,11 @@ def exception_hint(exc: BaseException) -> str:
     return "Read the error line above: it says what Python could not do, and where to look."
 
 
+def phrase(name: str) -> str:
+    """A peer's name inside a sentence: "The client" becomes "the client"."""
+    return "t" + name[1:] if name.startswith("The ") else name
+
+
 def shown(data) -> str:
     """How bytes or text appear in a verdict: as text when they are valid UTF-8."""
     if isinstance(data, (bytes, bytearray)):
@@ -161,10 +182,32 @@ def shown(data) -> str:
     return repr(data)
 
 
+#: Threads that student code started during a check and that were still running when it
+#: ended. Closing the check's sockets ends them, often with an error that says nothing
+#: useful to the student, so ``_quiet_excepthook`` does not print it.
+_leftover_threads: weakref.WeakSet = weakref.WeakSet()
+_previous_excepthook = None
+
+
+def _quiet_excepthook(args) -> None:
+    if args.thread in _leftover_threads:
+        return
+    _previous_excepthook(args)
+
+
+def _silence(threads) -> None:
+    global _previous_excepthook
+    if _previous_excepthook is None:
+        _previous_excepthook = threading.excepthook
+        threading.excepthook = _quiet_excepthook
+    _leftover_threads.update(threads)
+
+
 class Checker:
     """Collects the verdict of one check and everything that must be cleaned up."""
 
     def __init__(self, title: str):
+        self._threads_before = set(threading.enumerate())
         self.title = title
         self.lines: list[str] = [f"Checking {title}"]
         self.status = "passed"
@@ -298,12 +341,14 @@ class Checker:
         except (LineTimeout, PeerClosed) as why:
             if call is not None and call.done.is_set():
                 self.alive(call, step)
-                self.fail(f"{call.label} returned {shown(call.returned)} before {peer.name} "
+                self.fail(f"{call.label} returned {shown(call.returned)} before {phrase(peer.name)} "
                           f"received a line, while {step}.",
                           sent=sent, expected=expected, arrived=shown(peer.buffer), hint=hint)
             arrived = shown(peer.buffer)
             if peer.buffer and b"\n" not in peer.buffer:
-                arrived += ' (no "\\n" at the end: a line must end with "\\n")'
+                arrived += ' (no "\\n" at the end)'
+                hint = ('A line must end with "\\n": the other side waits for it before it '
+                        'reads the line. Send (text + "\\n").encode("utf-8").')
             if isinstance(why, PeerClosed):
                 arrived += ", then the connection was closed"
             self.fail(f"{peer.name} received no complete line while {step}.",
@@ -351,6 +396,7 @@ class Checker:
         """Close every socket made for this check and stop student code still running."""
         with self._lock:
             sockets, self._sockets = self._sockets, []
+        _silence(set(threading.enumerate()) - self._threads_before)
         for sock in sockets:
             shut(sock)
         for call in self._calls:

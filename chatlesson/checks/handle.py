@@ -17,12 +17,12 @@ LEAVE_HINT = ("When recv() returns b'' the client has left: end the loop, remove
 LEFT_HINT = 'Tell the others who left, e.g. broadcast(clients, f"*** {nickname} left").'
 
 
-def _everyone_gets(c: Checker, peers, expected: str, step: str, call, sent: str, hint: str):
+def _everyone_gets(c: Checker, peers, expected: str, step: str, call, sent: str, hint):
     for peer in peers:
         c.expect_line(peer, expected, step, call=call, sent=sent,
                       hint="handle should broadcast each line it receives to every client, "
                            "the sender included.",
-                      mismatch_hint=lambda got: STAMP_HINT if not got.startswith("bob: ") else hint)
+                      mismatch_hint=hint)
 
 
 def _check_left(c: Checker, call, sock, peer, clients, nicknames, stayed, step: str):
@@ -79,7 +79,7 @@ def _check(c: Checker, handle, clients, nicknames) -> None:
     call = c.start(handle, bob_sock, label=LABEL)
     bob.send(b"hello\n")
     _everyone_gets(c, everyone, "bob: hello", "bob sent a line", call, "bob sent 'hello\\n'",
-                   STAMP_HINT)
+                   lambda got: STAMP_HINT if not got.startswith("bob: ") else LINES_HINT)
     c.ok("a line from bob reaches everyone as 'bob: hello'")
 
     bob.send(b"one\ntwo\n")

@@ -1,18 +1,99 @@
-"""Lesson 05: ``ask_nickname(client, nicknames)``, the handshake done properly.
+"""Lesson 05: the handshake.
 
-The server asks with ``Hii``; a nickname that is empty or taken gets an error
-line (``!!! ...``) and the request again; the function returns the accepted
-nickname, or None when the client leaves before giving one.
+``check_handshake``: ``receive(server)`` now asks each new client for its
+nickname (``Hii``) before it adds the client and starts its thread.
+
+``check_ask_nickname``: ``ask_nickname(client, nicknames)`` does the
+handshake properly: a nickname that is empty or taken gets an error line
+(``!!! ...``) and the request again; it returns the accepted nickname, or
+None when the client leaves before giving one.
 """
 
 from __future__ import annotations
 
 from ..protocol import ERROR_PREFIX, NICK_REQUEST
 from .core import Checker, checker, need_function, shown
+from .receive import LABEL, THREAD_HINT, chat, leave_and_stop, need_lists, wait_lists
 
-LABEL = "ask_nickname(client, nicknames)"
+HII_HINT = ('Right after accept(), ask for the nickname: client.sendall(b"Hii\\n"). The '
+            "client waits for exactly that line before it says who it is.")
+JOINED_HINT = 'Tell everyone who joined, e.g. broadcast(clients, f"*** {nickname} joined").'
 
-HII_HINT = 'Start by asking: client.sendall(b"Hii\\n").'
+
+def _nickname_hint(nicknames, expected) -> str:
+    if isinstance(expected, list) and [n.strip() for n in nicknames if isinstance(n, str)] == expected:
+        return ('Strip the line ending from the nickname: line.decode("utf-8").strip() or '
+                "split the buffer at b\"\\n\".")
+    if any(isinstance(n, bytes) for n in nicknames):
+        return 'Decode the nickname: nickname = line.decode("utf-8").'
+    count = expected if isinstance(expected, int) else len(expected)
+    if len(nicknames) < count:
+        return "Add each new nickname: nicknames.append(nickname) (and clients.append(client))."
+    return "Add each client once, with its nickname, in the order they join."
+
+
+def _joined(c: Checker, peer, nick: str, step: str, call) -> None:
+    got = c.line(peer, step, call=call, expected=f"a line such as '*** {nick} joined\\n'",
+                 hint=JOINED_HINT)
+    if nick not in got or "joined" not in got:
+        c.fail(f"{peer.name} was not told that {nick} joined.",
+               expected=f"a line such as '*** {nick} joined\\n'", arrived=shown(got + "\n"),
+               hint=JOINED_HINT)
+
+
+@checker("receive(server) with the handshake")
+def check_handshake(c: Checker, receive, clients, nicknames) -> None:
+    need_function(c, receive, "receive")
+    need_lists(c, clients, nicknames, "check_handshake")
+    clients.clear()
+    nicknames.clear()
+    try:
+        _check_receive(c, receive, clients, nicknames)
+    finally:
+        clients.clear()
+        nicknames.clear()
+
+
+def _check_receive(c: Checker, receive, clients, nicknames) -> None:
+    server = c.listener()
+    call = c.start(receive, server, label=LABEL)
+
+    ada = c.connect(server.getsockname(), "ada")
+    c.expect_line(ada, NICK_REQUEST, "ada connected", call=call, hint=HII_HINT,
+                  mismatch_hint=HII_HINT)
+    c.ok("a new client is asked for its nickname with 'Hii'")
+    ada.send(b"ada\n")
+    wait_lists(c, call, clients, nicknames, ["ada"], "ada sent her nickname", _nickname_hint)
+    _joined(c, ada, "ada", "ada sent her nickname", call)
+    c.ok("ada is added to clients and nicknames, and her arrival is announced")
+
+    zoe = c.connect(server.getsockname(), "Zoë")
+    c.expect_line(zoe, NICK_REQUEST, "a second client connected (ada is still online)",
+                  call=call, hint=THREAD_HINT, mismatch_hint=HII_HINT)
+    data = "Zoë\n".encode("utf-8")
+    cut = data.index("ë".encode()) + 1
+    step = "Zoë sent her nickname in two pieces, cut inside 'ë'"
+    c.send_in_pieces(zoe, server.accepted[-1], [data[:cut], data[cut:]], step, call)
+    wait_lists(c, call, clients, nicknames, ["ada", "Zoë"], step, _nickname_hint)
+    _joined(c, ada, "Zoë", step, call)
+    c.ok("a second client can join while the first is online, even when its nickname "
+         "arrives in pieces")
+
+    zoe.send(b"hello\n")
+    for peer in (ada, zoe):
+        chat(c, peer, "Zoë: hello", "Zoë sent a line", call, "Zoë sent 'hello\\n'")
+    ada.send(b"hi\n")
+    for peer in (ada, zoe):
+        chat(c, peer, "ada: hi", "ada sent a line", call, "ada sent 'hi\\n'")
+    c.ok("each client that joined is served by handle in its own thread")
+
+    leave_and_stop(c, call, server, clients, nicknames, ada, zoe, _nickname_hint)
+    c.ok("receive stops when the server socket is shut down")
+
+
+ASK_LABEL = "ask_nickname(client, nicknames)"
+
+ASK_HII_HINT = 'Start by asking: client.sendall(b"Hii\\n").'
 REFUSE_HINT = ('Refuse it: first say why, with a line starting "!!! " '
                '(e.g. "!!! the nickname ada is taken"), then send "Hii" again and wait for '
                "the next answer.")
@@ -35,13 +116,13 @@ def _refused(c: Checker, peer, call, answer: str, why: str) -> None:
 
 
 @checker("ask_nickname(client, nicknames)")
-def check_handshake(c: Checker, ask_nickname) -> None:
+def check_ask_nickname(c: Checker, ask_nickname) -> None:
     need_function(c, ask_nickname, "ask_nickname")
     taken = ["ada", "bob"]
     sock, peer = c.pair("The client")
-    call = c.start(ask_nickname, sock, taken, label=LABEL)
-    c.expect_line(peer, NICK_REQUEST, "the client connected", call=call, hint=HII_HINT,
-                  mismatch_hint=HII_HINT)
+    call = c.start(ask_nickname, sock, taken, label=ASK_LABEL)
+    c.expect_line(peer, NICK_REQUEST, "the client connected", call=call, hint=ASK_HII_HINT,
+                  mismatch_hint=ASK_HII_HINT)
     c.ok("it asks for a nickname with 'Hii'")
 
     peer.send(b"ada\n")
@@ -71,8 +152,8 @@ def check_handshake(c: Checker, ask_nickname) -> None:
     c.ok("a free nickname is returned, even when it arrives in pieces")
 
     sock, peer = c.pair("A second client")
-    call = c.start(ask_nickname, sock, taken, label=LABEL)
-    c.expect_line(peer, NICK_REQUEST, "a second client connected", call=call, hint=HII_HINT)
+    call = c.start(ask_nickname, sock, taken, label=ASK_LABEL)
+    c.expect_line(peer, NICK_REQUEST, "a second client connected", call=call, hint=ASK_HII_HINT)
     peer.sock.close()
     nickname = c.finish(call, "the client left without giving a nickname", taps=[sock.tap],
                         hint=GONE_HINT)
