@@ -1,0 +1,151 @@
+"""The checkers: solutions pass, unfinished copies are 'not done', wrong answers are caught."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import threading
+import time
+
+import pytest
+
+import chatlesson.checks
+from chatlesson.checks import core
+from exercise_notebooks import (CHECKS, EXERCISES, SOLUTIONS, WRONG, is_check, namespace, read,
+                                run_check)
+
+
+@pytest.fixture(autouse=True)
+def short_deadline(monkeypatch):
+    """Hangs are reported after 1 s instead of 2 (a passing check never waits for it)."""
+    monkeypatch.setattr(core, "STEP_TIMEOUT", 1.0)
+    yield
+    # Whatever the student code did, no thread of it may outlive its check for long.
+    deadline = time.monotonic() + 3
+    while True:
+        left = [t.name for t in threading.enumerate() if t.name.startswith("chatlesson-check")]
+        if not left:
+            break
+        assert time.monotonic() < deadline, f"student code still running after the check: {left}"
+        time.sleep(0.01)
+
+
+@pytest.mark.parametrize("checker", CHECKS)
+def test_solution_passes(checker):
+    lesson = CHECKS[checker][0]
+    result = run_check(checker, namespace(read(SOLUTIONS, lesson)))
+    assert result.passed, result.text
+    assert result.status == "passed"
+    assert result.text.endswith("All checks passed. Well done!")
+    assert "✘" not in result.text
+
+
+@pytest.mark.parametrize("checker", CHECKS)
+def test_verdict_is_the_same_every_run(checker):
+    """nbval compares the printed verdict: no ports, no timings, no addresses."""
+    lesson = CHECKS[checker][0]
+    first = run_check(checker, namespace(read(SOLUTIONS, lesson))).text
+    second = run_check(checker, namespace(read(SOLUTIONS, lesson))).text
+    assert first == second
+    assert not re.search(r"\b\d{4,5}\b|0x[0-9a-f]+|\d\.\d+ ?s\b", first), first
+
+
+@pytest.mark.parametrize("checker", CHECKS)
+def test_a_check_cell_calls_the_checker(checker):
+    lesson, arguments = CHECKS[checker]
+    cells = [cell for cell in read(SOLUTIONS, lesson).cells
+             if is_check(cell) and f"{checker}({', '.join(arguments)})" in cell.source]
+    assert len(cells) == 1
+    assert checker in chatlesson.checks.__all__
+
+
+@pytest.mark.parametrize("checker", CHECKS)
+def test_unfilled_student_copy_is_not_done(checker):
+    lesson = CHECKS[checker][0]
+    result = run_check(checker, namespace(read(EXERCISES, lesson)))
+    assert not result.passed
+    assert result.status == "not done"
+    assert "Not done yet:" in result.text
+    assert "still raises NotImplementedError" in result.problem
+    assert "# YOUR CODE HERE" in result.hint
+
+
+def _wrong_answers():
+    answers = []
+    for checker in CHECKS:
+        path = WRONG / f"{checker.removeprefix('check_')}.py"
+        spec = importlib.util.spec_from_file_location(f"wrong_{path.stem}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        for function, expected in module.CAUGHT.items():
+            answers.append(pytest.param(checker, path, function, expected,
+                                        id=f"{path.stem}-{function}"))
+    return answers
+
+
+@pytest.mark.parametrize("checker, path, function, expected", _wrong_answers())
+def test_wrong_answer_is_caught(checker, path, function, expected):
+    status, problem, hint = expected
+    lesson = CHECKS[checker][0]
+    names = namespace(read(SOLUTIONS, lesson), exercises=False)  # the given code only
+    exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), names)
+    result = run_check(checker, names, names[function])
+    assert not result.passed
+    assert result.status == status, result.text
+    assert problem in result.problem, result.text
+    assert hint in result.hint, result.text
+    assert "✘" in result.text
+
+
+def test_every_checker_has_several_wrong_answers():
+    counts = {checker: 0 for checker in CHECKS}
+    for param in _wrong_answers():
+        counts[param.values[0]] += 1
+    assert min(counts.values()) >= 5, counts
+
+
+def test_an_exception_shows_the_last_line_of_its_traceback():
+    def broadcast(clients, message):
+        for client in clients:
+            client.sendall(message)
+
+    result = chatlesson.checks.check_broadcast(broadcast)
+    assert result.status == "error"
+    assert "TypeError: a bytes-like object is required, not 'str'" in result.text
+    assert "raised an exception while sending to 3 clients" in result.problem
+
+
+def test_a_failure_says_what_was_sent_expected_and_arrived():
+    def broadcast(clients, message):
+        for client in clients:
+            client.sendall(message.encode("utf-8"))
+
+    text = chatlesson.checks.check_broadcast(broadcast).text
+    assert "sent:     broadcast(clients, 'hello everyone') with 3 clients" in text
+    assert "expected: 'hello everyone\\n'" in text
+    assert "arrived:  'hello everyone'" in text
+    assert "Hint: Add a line ending" in text
+
+
+def test_the_verdict_is_printed(capsys):
+    result = chatlesson.checks.check_broadcast(lambda clients, message: None)
+    assert capsys.readouterr().out == result.text + "\n"
+
+
+def test_something_that_is_not_a_function_gets_a_clear_verdict():
+    result = chatlesson.checks.check_broadcast(None)
+    assert result.status == "failed"
+    assert "Expected the function broadcast" in result.problem
+    assert "without calling it" in result.hint
+
+
+def test_a_hang_is_a_timeout_that_names_its_step():
+    def make_server_socket():
+        while True:  # for ever; the check stops this thread when it gives up
+            pass
+
+    started = time.monotonic()
+    result = chatlesson.checks.check_bind_and_listen(make_server_socket)
+    assert time.monotonic() - started < 3
+    assert result.status == "timeout"
+    assert "did not return while creating the server socket" in result.problem

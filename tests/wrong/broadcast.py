@@ -1,0 +1,68 @@
+"""Wrong broadcast(clients, message) answers (exercise 02)."""
+
+
+def skips_first(clients, message):
+    for client in clients[1:]:
+        client.sendall((message + "\n").encode("utf-8"))
+
+
+def stops_one_early(clients, message):
+    for index in range(len(clients) - 1):
+        clients[index].sendall((message + "\n").encode("utf-8"))
+
+
+def sends_str(clients, message):
+    for client in clients:
+        client.sendall(message + "\n")
+
+
+def no_line_ending(clients, message):
+    for client in clients:
+        client.sendall(message.encode("utf-8"))
+
+
+def ascii_only(clients, message):
+    """The tutorial's encoding: fails on the first accent."""
+    for client in clients:
+        client.sendall((message + "\n").encode("ascii"))
+
+
+def twice(clients, message):
+    for client in clients:
+        for other in clients:
+            client.sendall((message + "\n").encode("utf-8"))
+
+
+def returns_after_first(clients, message):
+    for client in clients:
+        client.sendall((message + "\n").encode("utf-8"))
+        return
+
+
+everyone = []
+
+
+def global_list(clients, message):
+    """Ignores its argument and sends to a list of its own (here: filled on first use)."""
+    if not everyone:
+        everyone.extend(clients)
+    for client in everyone:
+        client.sendall((message + "\n").encode("utf-8"))
+
+
+def empties_the_list(clients, message):
+    while clients:
+        clients.pop().sendall((message + "\n").encode("utf-8"))
+
+
+CAUGHT = {
+    "skips_first": ("failed", "Client 1 of 3 received nothing", "clients[1:]"),
+    "stops_one_early": ("failed", "Client 3 of 3 received nothing", "range(len(clients) - 1)"),
+    "sends_str": ("error", "raised an exception", "encode"),
+    "no_line_ending": ("failed", "received the wrong bytes", "line ending"),
+    "ascii_only": ("error", "raised an exception", '"utf-8"'),
+    "twice": ("failed", "received the wrong bytes", "once"),
+    "returns_after_first": ("failed", "Client 2 of 3 received nothing", "every client"),
+    "global_list": ("failed", "not in the list you were given", "`clients` argument"),
+    "empties_the_list": ("failed", "changed the list", "leave the list"),
+}

@@ -1,0 +1,163 @@
+"""Wrong handle(client) answers (exercise 03).
+
+They run in the namespace of the notebook's given cell: ``clients``,
+``nicknames`` and a working ``broadcast`` exist there.
+"""
+
+
+def _leave(client):
+    nickname = nicknames[clients.index(client)]
+    clients.remove(client)
+    nicknames.remove(nickname)
+    client.close()
+    broadcast(clients, f"*** {nickname} left")
+
+
+def decodes_each_recv(client):
+    """Decodes whatever one recv returns: breaks on a character cut in two."""
+    while True:
+        try:
+            text = client.recv(1024).decode("utf-8")
+        except OSError:
+            text = ""
+        if not text:
+            break
+        for line in text.splitlines():
+            broadcast(clients, f"{nicknames[clients.index(client)]}: {line}")
+    _leave(client)
+
+
+def no_buffer(client):
+    """Decodes leniently but still treats each recv as whole lines."""
+    while True:
+        try:
+            data = client.recv(1024)
+        except OSError:
+            data = b""
+        if not data:
+            break
+        for line in data.decode("utf-8", errors="replace").splitlines():
+            broadcast(clients, f"{nicknames[clients.index(client)]}: {line}")
+    _leave(client)
+
+
+def one_message_per_recv(client):
+    """Strips and forwards each recv as one message: two lines glued together stay glued."""
+    while True:
+        try:
+            data = client.recv(1024)
+        except OSError:
+            data = b""
+        if not data:
+            break
+        broadcast(clients, f"{nicknames[clients.index(client)]}: {data.decode('utf-8').strip()}")
+    _leave(client)
+
+
+def _lines(client):
+    """A correct reader, so the mistakes below are the only ones."""
+    buffer = b""
+    while True:
+        try:
+            data = client.recv(1024)
+        except OSError:
+            return
+        if not data:
+            return
+        buffer += data
+        while b"\n" in buffer:
+            line, buffer = buffer.split(b"\n", 1)
+            yield line.decode("utf-8")
+
+
+def no_nickname(client):
+    for line in _lines(client):
+        broadcast(clients, line)
+    _leave(client)
+
+
+def busy_loop(client):
+    """The tutorial's loop: an empty read is passed on as a message, for ever."""
+    buffer = b""
+    while True:
+        data = client.recv(1024)
+        buffer += data
+        while b"\n" in buffer:
+            line, buffer = buffer.split(b"\n", 1)
+            broadcast(clients, f"{nicknames[clients.index(client)]}: {line.decode('utf-8')}")
+
+
+def keeps_nickname(client):
+    for line in _lines(client):
+        broadcast(clients, f"{nicknames[clients.index(client)]}: {line}")
+    nickname = nicknames[clients.index(client)]
+    clients.remove(client)
+    client.close()
+    broadcast(clients, f"*** {nickname} left")
+
+
+def keeps_client(client):
+    for line in _lines(client):
+        broadcast(clients, f"{nicknames[clients.index(client)]}: {line}")
+    nickname = nicknames[clients.index(client)]
+    nicknames.remove(nickname)
+    client.close()
+
+
+def never_closes(client):
+    for line in _lines(client):
+        broadcast(clients, f"{nicknames[clients.index(client)]}: {line}")
+    nickname = nicknames[clients.index(client)]
+    clients.remove(client)
+    nicknames.remove(nickname)
+    broadcast(clients, f"*** {nickname} left")
+
+
+def silent_departure(client):
+    for line in _lines(client):
+        broadcast(clients, f"{nicknames[clients.index(client)]}: {line}")
+    nickname = nicknames[clients.index(client)]
+    clients.remove(client)
+    nicknames.remove(nickname)
+    client.close()
+
+
+def crashes_on_reset(client):
+    """Handles b'' but not an error from recv."""
+    buffer = b""
+    while True:
+        data = client.recv(1024)
+        if not data:
+            break
+        buffer += data
+        while b"\n" in buffer:
+            line, buffer = buffer.split(b"\n", 1)
+            broadcast(clients, f"{nicknames[clients.index(client)]}: {line.decode('utf-8')}")
+    _leave(client)
+
+
+def not_to_sender(client):
+    for line in _lines(client):
+        others = [other for other in clients if other is not client]
+        broadcast(others, f"{nicknames[clients.index(client)]}: {line}")
+    _leave(client)
+
+
+CAUGHT = {
+    "decodes_each_recv": ("error", "raised an exception while bob sent a line in pieces",
+                          "Keep the bytes in a buffer"),
+    "no_buffer": ("failed", "received the wrong line while bob sent a line in pieces",
+                  "in several pieces"),
+    "one_message_per_recv": ("failed", "received the wrong line while bob sent two lines",
+                             "several lines"),
+    "no_nickname": ("failed", "received the wrong line while bob sent a line", "nickname"),
+    "busy_loop": ("timeout", "busy loop", "if not data: break"),
+    "keeps_nickname": ("failed", "still in nicknames", "nicknames.remove"),
+    "keeps_client": ("failed", "still in clients", "clients.remove(client)"),
+    "never_closes": ("failed", "did not close the socket", "client.close()"),
+    "silent_departure": ("failed", "received no complete line while telling the others",
+                         "*** {nickname} left"),
+    "crashes_on_reset": ("error", "raised an exception while ada's connection broke",
+                         "treat an error from recv() like an empty read"),
+    "not_to_sender": ("failed", "bob received no complete line", "the sender included"),
+}
