@@ -121,12 +121,14 @@ class _PromptUI:
 
     def __init__(self):
         from prompt_toolkit import PromptSession
-        self.session = PromptSession()
+        self.nick_session = PromptSession()
+        # The server echoes every line stamped with our nickname: erase what we typed.
+        self.session = PromptSession(erase_when_done=True)
         self._closed = threading.Event()
 
     def ask_nick(self) -> str | None:
         try:
-            return self.session.prompt("Nickname: ").strip() or None
+            return self.nick_session.prompt("Nickname: ").strip() or None
         except (EOFError, KeyboardInterrupt):
             return None
 

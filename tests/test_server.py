@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from chatlesson import ChatClient, ChatServer
+from chatlesson import ChatClient, ChatRules, ChatServer
 from chatlesson.protocol import MAX_LINE_BYTES
 from netutil import RawClient, wait_until
 
@@ -71,7 +71,19 @@ def test_impersonation_is_impossible(server):
         assert bob.line() == "mallory: *** bob left #lobby"
 
 
-def test_concurrent_senders_everyone_sees_one_order(server):
+def unthrottled(**options) -> ChatServer:
+    """A server without flood control, for tests that must push many lines quickly."""
+    return ChatServer(rules=ChatRules(flood_limit=None), **options)
+
+
+@pytest.fixture
+def fast_server():
+    with unthrottled() as running:
+        yield running
+
+
+def test_concurrent_senders_everyone_sees_one_order(fast_server):
+    server = fast_server
     senders, per_sender = 5, 100
     clients = [ChatClient(server.address, f"s{i}") for i in range(senders)]
     try:
@@ -185,7 +197,7 @@ def test_a_handshake_staller_does_not_block_anyone(server):
 
 
 def test_non_reading_client_is_cut_off_and_never_slows_the_others():
-    with ChatServer(max_pending_bytes=64 * 1024) as server:
+    with unthrottled(max_pending_bytes=64 * 1024) as server:
         sleeper = socket.socket()
         sleeper.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         sleeper.connect(server.address)
@@ -209,7 +221,7 @@ def test_non_reading_client_is_cut_off_and_never_slows_the_others():
 
 
 def test_disconnect_during_broadcast_is_announced_once():
-    with ChatServer() as server:
+    with unthrottled() as server:
         clients = [RawClient(server.address) for _ in range(8)]
         try:
             for i, c in enumerate(clients):

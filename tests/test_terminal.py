@@ -1,0 +1,108 @@
+"""The interactive terminal client, in a real pseudo-terminal, read back as a screen."""
+
+import fcntl
+import os
+import pty
+import select
+import struct
+import subprocess
+import sys
+import termios
+import time
+from pathlib import Path
+
+import pyte
+import pytest
+
+from netutil import DEADLINE, RawClient
+
+COLUMNS, ROWS = 80, 24
+CLIENT = Path(sys.executable).parent / "chatlesson-client"
+
+
+class Terminal:
+    """chatlesson-client running in a pty, with its screen emulated by pyte."""
+
+    def __init__(self, *args):
+        self.master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
+        env = dict(os.environ, TERM="xterm", PROMPT_TOOLKIT_NO_CPR="1")
+        self.proc = subprocess.Popen([str(CLIENT), *args], stdin=slave, stdout=slave, stderr=slave,
+                                     env=env, start_new_session=True)
+        os.close(slave)
+        self.screen = pyte.Screen(COLUMNS, ROWS)
+        self.stream = pyte.ByteStream(self.screen)
+
+    def type(self, keys: str) -> None:
+        os.write(self.master, keys.encode())
+
+    def lines(self) -> list[str]:
+        return [line.rstrip() for line in self.screen.display]
+
+    def wait_for(self, predicate, what: str) -> list[str]:
+        """Read the terminal until ``predicate(lines)`` holds (deadline loop on select)."""
+        deadline = time.monotonic() + DEADLINE
+        while not predicate(self.lines()):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(f"timed out waiting for {what}; screen:\n" + "\n".join(self.lines()))
+            ready, _, _ = select.select([self.master], [], [], remaining)
+            if ready:
+                try:
+                    self.stream.feed(os.read(self.master, 65536))
+                except OSError:  # the child closed the terminal
+                    if not predicate(self.lines()):
+                        raise AssertionError(f"terminal closed before {what}; screen:\n" + "\n".join(self.lines())) from None
+        return self.lines()
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        os.close(self.master)
+
+
+@pytest.fixture
+def terminal(server):
+    term = Terminal("--port", str(server.port))
+    yield term
+    term.close()
+
+
+def test_typing_is_not_garbled_by_incoming_lines(server, terminal):
+    terminal.wait_for(lambda ls: any(l.startswith("Nickname:") for l in ls), "the nickname prompt")
+    terminal.type("bob\r")
+    terminal.wait_for(lambda ls: any("Welcome, bob!" in l for l in ls), "the welcome")
+    with RawClient(server.address) as ada:
+        ada.join("ada")
+        terminal.type("half a sentence")
+        terminal.wait_for(lambda ls: any(l == "bob> half a sentence" for l in ls), "the typed text")
+        ada.send("interrupting you ✨")
+
+        def redrawn(lines):
+            # The incoming line sits on its own line above the prompt, and the prompt is intact.
+            text = [l for l in lines if l]
+            return "ada: interrupting you ✨" in text[:-1] and text[-1] == "bob> half a sentence"
+
+        terminal.wait_for(redrawn, "the incoming line above an intact prompt")
+        terminal.type(" indeed\r")
+        assert ada.until(lambda l: l.startswith("bob:"))[-1] == "bob: half a sentence indeed"
+        # A person presses Ctrl-D at a fresh prompt (between prompts the terminal is in cooked
+        # mode, where the kernel itself would swallow it).
+        terminal.wait_for(lambda ls: [l for l in ls if l][-2:] == ["bob: half a sentence indeed", "bob>"],
+                          "the echo and a fresh prompt")
+        terminal.type("\x04")  # Ctrl-D leaves
+        assert ada.line() == "*** bob left #lobby (quit)"
+    assert terminal.proc.wait(timeout=DEADLINE) == 0
+
+
+def test_taken_nickname_is_asked_again(server, terminal):
+    with RawClient(server.address) as ada:
+        ada.join("ada")
+        terminal.wait_for(lambda ls: any(l.startswith("Nickname:") for l in ls), "the nickname prompt")
+        terminal.type("ADA\r")
+        terminal.wait_for(lambda ls: any("the nickname ADA is taken" in l for l in ls), "the error")
+        terminal.type("bea\r")
+        terminal.wait_for(lambda ls: any("Welcome, bea!" in l for l in ls), "the welcome")
+        terminal.type("/quit\r")
+        assert terminal.proc.wait(timeout=DEADLINE) == 0
