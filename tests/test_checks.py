@@ -120,11 +120,13 @@ def test_a_failure_says_what_was_sent_expected_and_arrived():
         for client in clients:
             client.sendall(message.encode("utf-8"))
 
-    text = chatlesson.checks.check_broadcast(broadcast).text
+    result = chatlesson.checks.check_broadcast(broadcast)
+    text = result.text
     assert "sent:     broadcast(clients, 'hello everyone') with 3 clients" in text
     assert "expected: 'hello everyone\\n'" in text
     assert "arrived:  'hello everyone'" in text
     assert "Hint: Add a line ending" in text
+    assert result.details[0].startswith("✘ Client 1 of 3 received the wrong bytes")
 
 
 def test_the_verdict_is_printed(capsys):

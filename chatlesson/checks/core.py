@@ -57,6 +57,11 @@ class Result:
         return self.status == "passed"
 
     @property
+    def details(self) -> list[str]:
+        """The ✔ and ✘ lines (with what was sent, expected and arrived, and the hint)."""
+        return self.lines[1:-1] if self.status != "not done" else self.lines[1:]
+
+    @property
     def text(self) -> str:
         return "\n".join(self.lines)
 

@@ -140,6 +140,13 @@ class Peer:
         line, _, self.buffer = self.buffer.partition(b"\n")
         return line + b"\n"
 
+    def read_bytes(self, count: int, timeout: float, quiet: float = 0.02) -> bytes:
+        """Up to ``count`` bytes (fewer if they do not come in time), plus any that follow."""
+        until = time.monotonic() + timeout
+        while len(self.buffer) < count and self._fill(until, None):
+            pass
+        return self.read_available(quiet)
+
     def read_available(self, wait: float = 0.05) -> bytes:
         """Whatever arrives within ``wait`` seconds of quiet, plus what was buffered."""
         while self._fill(time.monotonic() + wait, None):
