@@ -19,14 +19,15 @@ from exercise_notebooks import (CHECKS, EXERCISES, SOLUTIONS, WRONG, is_check, n
 def short_deadline(monkeypatch):
     """Hangs are reported after 1 s instead of 2 (a passing check never waits for it)."""
     monkeypatch.setattr(core, "STEP_TIMEOUT", 1.0)
+    before = set(threading.enumerate())
     yield
-    # Whatever the student code did, no thread of it may outlive its check for long.
+    # Whatever the student code did, no thread it ran or started may outlive its check for long.
     deadline = time.monotonic() + 3
     while True:
-        left = [t.name for t in threading.enumerate() if t.name.startswith("chatlesson-check")]
+        left = [t.name for t in set(threading.enumerate()) - before]
         if not left:
             break
-        assert time.monotonic() < deadline, f"student code still running after the check: {left}"
+        assert time.monotonic() < deadline, f"still running after the check: {left}"
         time.sleep(0.01)
 
 
