@@ -9,9 +9,11 @@ condition (``wait_for``/``wait_until``), never on sleeps.
 from __future__ import annotations
 
 import queue
+import re
 import socket
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -421,3 +423,273 @@ def test_the_log_is_bounded():
             assert stream.count("\n") == 51
         finally:
             ada.close()
+
+
+# --- Exercise 07's checkers ----------------------------------------------------
+
+import html  # noqa: E402  (the wrong answers below use it)
+
+import nbformat  # noqa: E402
+
+from chatlesson.checks import core  # noqa: E402
+from chatlesson.checks.panel import (check_follow_members, check_log_html,  # noqa: E402
+                                     check_start_receiving)
+
+ROOT = Path(__file__).resolve().parent.parent
+EXERCISE = "07_chat_panel_exercises.ipynb"
+CHECKERS = {"log_html": check_log_html, "follow_members": check_follow_members,
+            "start_receiving": check_start_receiving}
+
+
+def notebook_names(folder: str) -> dict:
+    """Run the exercise notebook's code cells, except the check cells."""
+    names: dict = {"__name__": "__notebook__"}
+    notebook = nbformat.read(ROOT / folder / EXERCISE, as_version=4)
+    for index, cell in enumerate(notebook.cells):
+        if cell.cell_type == "code" and "chatlesson.checks" not in cell.source:
+            exec(compile(cell.source, f"<{folder} cell {index}>", "exec"), names)
+    return names
+
+
+@pytest.fixture
+def quick_checks(monkeypatch):
+    monkeypatch.setattr(core, "STEP_TIMEOUT", 1.0)
+    before = set(threading.enumerate())
+    yield
+    deadline = time.monotonic() + 3
+    while left := [t for t in set(threading.enumerate()) - before if t.is_alive()]:
+        assert time.monotonic() < deadline, f"student code still running after the check: {left}"
+        time.sleep(0.01)
+
+
+@pytest.mark.parametrize("name", CHECKERS)
+def test_the_solution_passes_and_the_verdict_is_stable(name, quick_checks, capsys):
+    function = notebook_names("solutions")[name]
+    capsys.readouterr()  # what the notebook's own cells printed
+    first = CHECKERS[name](function)
+    second = CHECKERS[name](function)
+    assert first.passed, first.text
+    assert first.text == second.text and first.text.endswith("All checks passed. Well done!")
+    assert not re.search(r"\b\d{4,5}\b|0x[0-9a-f]+", first.text)
+    assert capsys.readouterr().out == first.text + "\n" + second.text + "\n"
+
+
+@pytest.mark.parametrize("name", CHECKERS)
+def test_the_student_copy_is_not_done(name, quick_checks):
+    result = CHECKERS[name](notebook_names("exercises")[name])
+    assert result.status == "not done", result.text
+
+
+# Wrong answers, and what the verdict must say: (status, in the problem, in the hint).
+
+def no_escape(lines, limit):
+    return "<br>".join(lines[-limit:])
+
+
+def every_line(lines, limit):
+    return "<br>".join(html.escape(line) for line in lines)
+
+
+def first_lines(lines, limit):
+    return "<br>".join(html.escape(line) for line in lines[:limit])
+
+
+def newlines(lines, limit):
+    return "\n".join(html.escape(line) for line in lines[-limit:])
+
+
+def twice_escaped(lines, limit):
+    return "<br>".join(html.escape(html.escape(line)) for line in lines[-limit:])
+
+
+def newest_first(lines, limit):
+    return "<br>".join(html.escape(line) for line in reversed(lines[-limit:]))
+
+
+def only_angles(lines, limit):
+    return "<br>".join(line.replace("<", "&lt;").replace(">", "&gt;") for line in lines[-limit:])
+
+
+def printed_log(lines, limit):
+    print("<br>".join(html.escape(line) for line in lines[-limit:]))
+
+
+def in_place(members, message):
+    if message.event == "joined":
+        members.append(message.nick)
+    elif message.event == "welcome":
+        members[:] = message.members
+
+
+def always_append(members, message):
+    if message.event in ("welcome", "moved"):
+        return list(message.members)
+    if message.event == "joined":
+        return members + [message.nick]
+    if message.event in ("left", "kicked", "banned") and message.nick in members:
+        members.remove(message.nick)
+    return members
+
+
+def remove_blindly(members, message):
+    if message.event in ("welcome", "moved"):
+        return list(message.members)
+    if message.event == "joined" and message.nick not in members:
+        return members + [message.nick]
+    if message.event == "left":
+        members.remove(message.nick)
+    return members
+
+
+def rename_at_the_end(members, message):
+    if message.event in ("welcome", "moved"):
+        return list(message.members)
+    if message.event == "joined" and message.nick not in members:
+        return members + [message.nick]
+    if message.event in ("left", "kicked", "banned") and message.nick in members:
+        return [m for m in members if m != message.nick]
+    if message.event == "renamed":
+        return [m for m in members if m != message.old_nick] + [message.nick]
+    return members
+
+
+def forgets_kicks(members, message):
+    if message.event in ("welcome", "moved"):
+        return list(message.members)
+    if message.event == "joined" and message.nick not in members:
+        return members + [message.nick]
+    if message.event == "left" and message.nick in members:
+        return [m for m in members if m != message.nick]
+    if message.event == "renamed":
+        return [message.nick if m == message.old_nick else m for m in members]
+    return members
+
+
+def forgets_moves(members, message):
+    if message.event == "moved":
+        return members
+    return forgets_kicks(members, message) if message.event not in ("kicked", "banned") \
+        else [m for m in members if m != message.nick]
+
+
+def _loop(sock, show):
+    buffer = b""
+    while True:
+        data = sock.recv(1024)
+        if not data:
+            break
+        buffer += data
+        while b"\n" in buffer:
+            line, buffer = buffer.split(b"\n", 1)
+            show(line.decode("utf-8"))
+    sock.close()
+
+
+def prints(sock, log):
+    thread = threading.Thread(target=_loop, args=(sock, print), daemon=True)
+    thread.start()
+    return thread
+
+
+def prints_too(sock, log):
+    def show(line):
+        print(line)
+        log.value += line + "\n"
+    thread = threading.Thread(target=_loop, args=(sock, show), daemon=True)
+    thread.start()
+    return thread
+
+
+def replaces(sock, log):
+    def show(line):
+        log.value = line + "\n"
+    thread = threading.Thread(target=_loop, args=(sock, show), daemon=True)
+    thread.start()
+    return thread
+
+
+def no_thread(sock, log):
+    def show(line):
+        log.value += line + "\n"
+    _loop(sock, show)
+
+
+def never_started(sock, log):
+    return threading.Thread(target=_loop, args=(sock, print), daemon=True)
+
+
+def returns_nothing(sock, log):
+    def show(line):
+        log.value += line + "\n"
+    threading.Thread(target=_loop, args=(sock, show), daemon=True).start()
+
+
+def decodes_pieces(sock, log):
+    def receive():
+        while data := sock.recv(1024):
+            log.value += data.decode("utf-8")
+        sock.close()
+    thread = threading.Thread(target=receive, daemon=True)
+    thread.start()
+    return thread
+
+
+def keeps_socket(sock, log):
+    def receive():
+        buffer = b""
+        while data := sock.recv(1024):
+            buffer += data
+            while b"\n" in buffer:
+                line, buffer = buffer.split(b"\n", 1)
+                log.value += line.decode("utf-8") + "\n"
+    thread = threading.Thread(target=receive, daemon=True)
+    thread.start()
+    return thread
+
+
+def spins(sock, log):
+    def receive():
+        buffer = b""
+        while True:  # never leaves: b"" is just "nothing new"
+            buffer += sock.recv(1024)
+            while b"\n" in buffer:
+                line, buffer = buffer.split(b"\n", 1)
+                log.value += line.decode("utf-8") + "\n"
+    thread = threading.Thread(target=receive, daemon=True)
+    thread.start()
+    return thread
+
+
+WRONG = [
+    (check_log_html, no_escape, "failed", "contains the tag <script>", "html.escape"),
+    (check_log_html, every_line, "failed", "wrong lines", "lines[-limit:]"),
+    (check_log_html, first_lines, "failed", "wrong lines", "first lines"),
+    (check_log_html, newlines, "failed", "wrong lines", '"<br>"'),
+    (check_log_html, twice_escaped, "failed", "wrong lines", "Escape each line once"),
+    (check_log_html, newest_first, "failed", "wrong lines", "oldest first"),
+    (check_log_html, only_angles, "failed", "wrong lines", "&amp;"),
+    (check_log_html, printed_log, "failed", "not a string", "return"),
+    (check_follow_members, in_place, "failed", "returned None", "Return the list"),
+    (check_follow_members, always_append, "failed", "after '*** dan joined #lobby'", "not in the list yet"),
+    (check_follow_members, remove_blindly, "error", "raised an exception", "no longer holds it"),
+    (check_follow_members, rename_at_the_end, "failed", "cleo is now known as", "position"),
+    (check_follow_members, forgets_kicks, "failed", "was kicked", "like left"),
+    (check_follow_members, forgets_moves, "failed", "You are now in #games", "like for a welcome"),
+    (check_start_receiving, prints, "failed", "printed instead", "never print"),
+    (check_start_receiving, prints_too, "failed", "Something was printed", "never print"),
+    (check_start_receiving, replaces, "failed", "wrong text", "log.value +="),
+    (check_start_receiving, no_thread, "timeout", "did not return", "thread.start()"),
+    (check_start_receiving, never_started, "failed", "never started", "thread.start()"),
+    (check_start_receiving, returns_nothing, "failed", "returned None", "return thread"),
+    (check_start_receiving, decodes_pieces, "error", "raised an exception", "in a buffer"),
+    (check_start_receiving, keeps_socket, "failed", "without closing its socket", "sock.close()"),
+    (check_start_receiving, spins, "timeout", "kept running", "leave the loop"),
+]
+
+
+@pytest.mark.parametrize("check, answer, status, problem, hint", WRONG,
+                         ids=[answer.__name__ for _, answer, *_ in WRONG])
+def test_a_wrong_answer_is_caught(check, answer, status, problem, hint, quick_checks):
+    result = check(answer)
+    assert (result.status, problem in result.problem, hint in (result.hint or "")) == \
+        (status, True, True), result.text
