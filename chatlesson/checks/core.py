@@ -387,11 +387,10 @@ class Checker:
         """
         total = sock.tap.bytes_read
         for index, piece in enumerate(pieces):
-            if index:
-                if not sock.tap.wait_bytes(total, self.timeout):
-                    self.alive(call, step)
-                    self.fail(f"Timed out: {call.label} did not read the first part of the "
-                              f"message while {step}.", status="timeout")
+            if index and not sock.tap.wait_bytes(total, self.timeout):
+                self.alive(call, step)
+                self.fail(f"Timed out: {call.label} did not read what was sent so far "
+                          f"while {step}.", status="timeout")
             peer.send(piece)
             total += len(piece)
 
