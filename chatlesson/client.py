@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable
 
 from .framing import LINE_TOO_LONG, LineBuffer
-from .protocol import NICK_REQUEST, Message, encode_line, parse_line
+from .protocol import ERROR_PREFIX, NICK_REQUEST, Message, encode_line, parse_line
 
 #: Seconds to wait for the server during the handshake.
 HANDSHAKE_TIMEOUT = 10.0
@@ -83,6 +83,8 @@ class ChatClient:
 
     def _expect_request(self) -> None:
         line = self._read_line()
+        if line.startswith(ERROR_PREFIX):  # e.g. a banned address: the server says why, then hangs up
+            raise ConnectionRefusedError(f"the server refused us: {line[len(ERROR_PREFIX):]}")
         if line != NICK_REQUEST:
             raise ConnectionError(f"expected the nickname request {NICK_REQUEST!r}, got {line!r}")
 
