@@ -58,6 +58,21 @@ MEASURE_JS = """
 """
 
 
+# What each code cell shows under it (widget views by type only), to prove that
+# chatting through the panels adds no output to any cell.
+CELL_OUTPUTS_JS = """
+() => Array.from(document.querySelectorAll('.jp-CodeCell')).map(cell => {
+    const area = cell.querySelector('.jp-OutputArea');
+    return area ? Array.from(area.children).map(child => {
+        const output = child.querySelector('.jp-OutputArea-output');
+        if (!output) return '';
+        if (output.querySelector('.jupyter-widgets')) return 'a widget';
+        return (output.getAttribute('data-mime-type') || '') + ': ' + output.textContent;
+    }) : [];
+})
+"""
+
+
 @pytest.fixture(scope="module")
 def playwright_api():
     if not CHROMIUM.exists():
@@ -145,6 +160,7 @@ def drive_the_lesson(page, lab, dialogs) -> dict:
     panels = page.locator(".chatlesson-panel")
     assert panels.count() == 2
     ada, bob = panels.nth(0), panels.nth(1)
+    outputs_before = page.evaluate(CELL_OUTPUTS_JS)
     side_by_side = ada.locator("xpath=..")
     side_by_side.scroll_into_view_if_needed()
     for panel, nick in ((ada, "ada"), (bob, "bob")):
@@ -196,6 +212,7 @@ def drive_the_lesson(page, lab, dialogs) -> dict:
     error.wait_for(timeout=WAIT_MS)
     assert "ansi-bold" in error.get_attribute("class")
 
+    assert page.evaluate(CELL_OUTPUTS_JS) == outputs_before, "chatting put output in a cell"
     side_by_side.screenshot(path=str(OUTPUT / "07_chat_panels.png"))
     page.screenshot(path=str(OUTPUT / "07_chat_panel_page.png"))
 
