@@ -7,6 +7,7 @@ the check cell, which is recognised by its import from chatlesson.checks.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import nbformat
@@ -41,7 +42,8 @@ def read(folder: Path, lesson: str) -> nbformat.NotebookNode:
 
 
 def is_check(cell) -> bool:
-    return cell.cell_type == "code" and "from chatlesson.checks import" in cell.source
+    return cell.cell_type == "code" and re.search(r"^from chatlesson\.checks(\.\w+)? import",
+                                                  cell.source, re.MULTILINE) is not None
 
 
 def is_exercise(cell) -> bool:

@@ -20,6 +20,9 @@ spec = importlib.util.spec_from_file_location("make_exercises", ROOT / "tools" /
 make_exercises = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(make_exercises)
 
+#: Every exercise notebook, including those of lessons whose checks live elsewhere.
+ALL = sorted(path.name.removesuffix("_exercises.ipynb") for path in SOLUTIONS.glob("*.ipynb"))
+
 STUB = re.compile(r"^( *)# YOUR CODE HERE\n\1raise NotImplementedError\(\)$", re.MULTILINE)
 
 
@@ -73,7 +76,7 @@ def test_check_flag_fails_on_a_stale_missing_or_extra_notebook(tmp_path, capsys)
     assert "no solution for:" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("lesson", LESSONS)
+@pytest.mark.parametrize("lesson", ALL)
 def test_student_copy_keeps_everything_but_the_answers(lesson):
     solution, exercise = read(SOLUTIONS, lesson), read(EXERCISES, lesson)
     assert len(solution.cells) == len(exercise.cells)
@@ -92,7 +95,7 @@ def test_student_copy_keeps_everything_but_the_answers(lesson):
     assert sum(len(STUB.findall(cell.source)) for cell in exercise.cells) == regions
 
 
-@pytest.mark.parametrize("lesson", LESSONS)
+@pytest.mark.parametrize("lesson", ALL)
 def test_student_copy_holds_no_solution_text(lesson):
     solution, exercise = read(SOLUTIONS, lesson), read(EXERCISES, lesson)
     answers, given = set(), []
@@ -147,7 +150,7 @@ def test_bad_solutions_are_refused_and_nothing_is_written(tmp_path, capsys):
     assert "nothing for the student to do" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("lesson", LESSONS)
+@pytest.mark.parametrize("lesson", ALL)
 def test_solutions_are_stored_executed_with_the_python3_kernel(lesson):
     solution = read(SOLUTIONS, lesson)
     assert solution.metadata.kernelspec.name == "python3"
@@ -161,7 +164,16 @@ def test_solutions_are_stored_executed_with_the_python3_kernel(lesson):
         assert output.text.endswith("All checks passed. Well done!\n")
 
 
-@pytest.mark.parametrize("lesson", LESSONS)
+#: Student copies known to break the rule below, and why (reported to their authors).
+KNOWN_PROBLEMS = {
+    "08_rooms_commands_roles": "its last cell, a live demo, raises RuntimeError when the "
+                               "exercises are not done yet",
+}
+
+
+@pytest.mark.parametrize("lesson", [
+    pytest.param(name, marks=pytest.mark.xfail(reason=KNOWN_PROBLEMS[name]))
+    if name in KNOWN_PROBLEMS else name for name in ALL])
 def test_student_copy_runs_until_its_first_exercise(lesson):
     """A fresh kernel runs the student copy: nothing fails, except an unfilled exercise."""
     notebook = read(EXERCISES, lesson)
