@@ -42,6 +42,7 @@ CSS classes on its parts, for tests and for instructors' stylesheets:
 ``chatlesson-footer``    the bottom row: input and Send
 ``chatlesson-input``     the message box (Enter sends)
 ``chatlesson-send``      Send button
+``chatlesson-style``     a hidden part holding the panel's one CSS rule
 ======================== ==============================================
 
 In the log, chat lines are plain with the speaker in bold (yours in blue),
@@ -159,7 +160,8 @@ class ChatPanel(widgets.VBox):
                               "chatlesson-nick")
         self.connect_button = _part(widgets.Button(description="Connect", button_style="success",
                                                    layout=_button_layout()), "chatlesson-connect")
-        self.disconnect_button = _part(widgets.Button(description="Disconnect", layout=_button_layout()),
+        self.disconnect_button = _part(widgets.Button(description="Disconnect",
+                                                      layout=_button_layout()),
                                        "chatlesson-disconnect")
         self.status_view = _part(widgets.HTML(), "chatlesson-status")
         self.log_view = _part(widgets.Output(layout=widgets.Layout(
@@ -295,7 +297,8 @@ class ChatPanel(widgets.VBox):
                 return False
             address = self._current_address()
             if address is None:
-                self._add_line("panel-error", "-- the server is not running: start it, then press Connect")
+                self._add_line("panel-error",
+                               "-- the server is not running: start it, then press Connect")
                 return False
             self.nick_box.value = nick
             self._show_status("connecting")

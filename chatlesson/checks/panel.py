@@ -323,8 +323,8 @@ def _receiving(c: Checker, start_receiving, sock, server, watch: _Watch) -> None
         server.send(piece)
         total += len(piece)
     _wait_value(c, watch, expected + "cleo: café ☕\n",
-                "a line arrived in 3 pieces, cut inside 'é' and '☕'", f"{shown(data)} in 3 pieces",
-                thread)
+                "a line arrived in 3 pieces, cut inside 'é' and '☕'",
+                f"{shown(data)} in 3 pieces", thread)
     c.ok("a line that arrives in pieces, cut inside a character, is shown whole")
 
     shut(server.sock)
