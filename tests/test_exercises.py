@@ -164,16 +164,7 @@ def test_solutions_are_stored_executed_with_the_python3_kernel(lesson):
         assert output.text.endswith("All checks passed. Well done!\n")
 
 
-#: Student copies known to break the rule below, and why (reported to their authors).
-KNOWN_PROBLEMS = {
-    "08_rooms_commands_roles": "its last cell, a live demo, raises RuntimeError when the "
-                               "exercises are not done yet",
-}
-
-
-@pytest.mark.parametrize("lesson", [
-    pytest.param(name, marks=pytest.mark.xfail(reason=KNOWN_PROBLEMS[name]))
-    if name in KNOWN_PROBLEMS else name for name in ALL])
+@pytest.mark.parametrize("lesson", ALL)
 def test_student_copy_runs_until_its_first_exercise(lesson):
     """A fresh kernel runs the student copy: nothing fails, except an unfilled exercise."""
     notebook = read(EXERCISES, lesson)
