@@ -10,6 +10,7 @@ from chatlesson.protocol import parse_line
 from chatlesson.rooms import MAX_ROOM_LENGTH
 
 from netutil import RawClient
+from rulesutil import joined, only_to, say
 
 
 class FakeClock:
@@ -20,23 +21,6 @@ class FakeClock:
 
     def __call__(self):
         return self.now
-
-
-def joined(rules, *nicks):
-    for nick in nicks:
-        rules.connect(nick, ("127.0.0.1", 1000 + len(rules.members)))
-        assert rules.line(nick, nick.encode()).lines_for(nick)[0].startswith("*** Welcome")
-    return rules
-
-
-def say(rules, who, text):
-    return rules.line(who, text.encode())
-
-
-def only_to(out, who):
-    """The one line ``out`` sends, checking it goes to ``who`` and nobody else."""
-    assert [to for to, _ in out.sends] == [who], out.sends
-    return out.sends[0][1]
 
 
 # --- Parsing ------------------------------------------------------------------

@@ -16,24 +16,9 @@ from chatlesson.roles import MAX_ADMIN_FAILURES, AdminGate
 from chatlesson.rules import Member
 
 from netutil import RawClient
+from rulesutil import joined, only_to, say
 
 PASSWORD = "correct horse"
-
-
-def joined(rules, *nicks, host="127.0.0.1"):
-    for nick in nicks:
-        rules.connect(nick, (host, 1000 + len(rules.members)))
-        assert rules.line(nick, nick.encode()).lines_for(nick)[0].startswith("*** Welcome")
-    return rules
-
-
-def say(rules, who, text):
-    return rules.line(who, text.encode())
-
-
-def only_to(out, who):
-    assert [to for to, _ in out.sends] == [who], out.sends
-    return out.sends[0][1]
 
 
 def with_admin(*others, password=PASSWORD):

@@ -5,14 +5,7 @@ import pytest
 from chatlesson.framing import LINE_TOO_LONG
 from chatlesson.protocol import MAX_LINE_BYTES, MAX_NICK_LENGTH, NICK_REQUEST
 from chatlesson.rules import ChatRules
-
-
-def joined(rules, *nicks):
-    for nick in nicks:
-        rules.connect(nick, ("127.0.0.1", 1000))
-        out = rules.line(nick, nick.encode())
-        assert out.lines_for(nick)[0].startswith("*** Welcome"), out.sends
-    return rules
+from rulesutil import joined
 
 
 def test_connect_asks_for_a_nickname():
