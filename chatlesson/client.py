@@ -19,7 +19,8 @@ import threading
 from collections.abc import Callable
 
 from .framing import LINE_TOO_LONG, LineBuffer
-from .protocol import ERROR_PREFIX, NICK_REQUEST, Message, encode_line, parse_line
+from .protocol import (ENCODING, ERROR_PREFIX, MAX_LINE_BYTES, NICK_REQUEST, Message, encode_line,
+                       parse_line)
 
 #: Seconds to wait for the server during the handshake.
 HANDSHAKE_TIMEOUT = 10.0
@@ -113,6 +114,9 @@ class ChatClient:
         """Send one line of chat (or a /command). The server adds our nickname."""
         if "\n" in text or "\r" in text:
             raise ValueError("a message is one line: it cannot contain a line break")
+        size = len(text.encode(ENCODING))
+        if size > MAX_LINE_BYTES:
+            raise ValueError(f"that message is {size} bytes long; the limit is {MAX_LINE_BYTES}")
         with self._send_lock:
             self.sock.sendall(encode_line(text))
 
@@ -139,6 +143,8 @@ class ChatClient:
 
     def _hand_over(self, line: bytes) -> None:
         message = parse_line(line.decode("utf-8", errors="replace"))
+        if message.event == "renamed" and message.old_nick == self.nick:
+            self.nick = message.nick  # our own /nick went through
         if self.on_message is not None:
             self.on_message(message)
         else:

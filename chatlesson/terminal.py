@@ -102,13 +102,19 @@ class _PlainUI:
 
     def run(self, client: ChatClient) -> None:
         def pump():
-            for line in sys.stdin:
-                line = line.rstrip("\r\n")
-                if line:
-                    client.send(line)
-                if line.split(" ", 1)[0] == "/quit":
-                    return
-            client.send("/quit")
+            try:
+                for line in sys.stdin:
+                    line = line.rstrip("\r\n")
+                    if line:
+                        try:
+                            client.send(line)
+                        except ValueError as exc:
+                            self.say_error(str(exc))
+                    if line.split(" ", 1)[0] == "/quit":
+                        return
+                client.send("/quit")
+            except OSError:
+                pass  # the server went away; closed() ends the client
 
         threading.Thread(target=pump, daemon=True, name="chatlesson-stdin").start()
         self._done.wait()
@@ -153,9 +159,11 @@ class _PromptUI:
         from prompt_toolkit.patch_stdout import patch_stdout
         with patch_stdout(raw=True):
             self._print("notice", "Type a message and press Enter. /help lists commands; /quit or Ctrl-D leaves.")
+            unsent = ""  # a line the client refused, given back for editing
             while not self._closed.is_set():
                 try:
-                    text = self.session.prompt(f"{client.nick}> ")
+                    text = self.session.prompt(f"{client.nick}> ", default=unsent)
+                    unsent = ""
                 except KeyboardInterrupt:
                     text = "/quit"
                 except EOFError:
@@ -168,6 +176,7 @@ class _PromptUI:
                     client.send(text)
                 except ValueError as exc:
                     self._print("error", str(exc))
+                    unsent = text
                     continue
                 except OSError:
                     break

@@ -279,3 +279,18 @@ def test_port_in_use_is_a_clear_error(server):
     with pytest.raises(OSError):
         other.start()
     assert not other.running
+
+
+def test_client_refuses_an_overlong_message_before_sending_it(server):
+    with ChatClient(server.address, "ada") as ada:
+        with pytest.raises(ValueError, match=f"the limit is {MAX_LINE_BYTES}"):
+            ada.send("é" * MAX_LINE_BYTES)  # 2 bytes each
+        ada.send("short")
+        assert ada.messages.get(timeout=5).raw == "ada: short"
+
+
+def test_client_follows_its_own_nickname_change(server):
+    with ChatClient(server.address, "bob") as bob:
+        bob.send("/nick Robert")
+        assert bob.messages.get(timeout=5).event == "renamed"
+        assert bob.nick == "Robert"
