@@ -79,7 +79,7 @@ class ChatRules:
     def __init__(self, *, admin_password: str | None = None,
                  clock: Callable[[], float] = time.monotonic,
                  flood_limit: FloodLimit | None = DEFAULT_FLOOD_LIMIT) -> None:
-        self.members: dict[Hashable, Member] = {}  # in order of connection
+        self.members: dict[Hashable, Member] = {}  # joined ones in order of joining
         self._by_nick: dict[str, Hashable] = {}
         self.clock = clock
         self.flood_limit = flood_limit
@@ -254,6 +254,7 @@ class ChatRules:
             return out
         member.nick = nick
         self._by_nick[nick_key(nick)] = who
+        self.members[who] = self.members.pop(who)  # member lists go in joining order
         if member.bucket is not None:  # the handshake's lines do not eat into the first burst
             member.bucket = TokenBucket(self.flood_limit, self.clock)
         others = [w for w in self.room_members(member.room) if w != who]

@@ -144,3 +144,12 @@ def test_quit_says_bye_announces_and_closes():
     assert out.lines_for("bob") == ["*** Bye!"]
     assert out.lines_for("ada") == ["*** bob left #lobby (gotta go)"]
     assert out.closes == ["bob"]
+
+
+def test_member_lists_go_in_joining_order_not_connecting_order():
+    rules = ChatRules()
+    rules.connect("slow")  # connects first, answers Hii last
+    joined(rules, "ada")
+    out = rules.line("slow", b"zed")
+    assert out.lines_for("slow") == ["*** Welcome, zed! You are in #lobby. Online: ada, zed"]
+    assert rules.nicks() == ["ada", "zed"]
