@@ -17,8 +17,10 @@ from __future__ import annotations
 import ctypes
 import errno
 import functools
+import os
 import socket
 import sys
+import sysconfig
 import threading
 import traceback
 import weakref
@@ -136,8 +138,28 @@ class StudentCall:
 
 
 def last_line(exc: BaseException) -> str:
-    """The last line of the traceback, e.g. ``TypeError: a bytes-like object is required``."""
-    return traceback.format_exception_only(type(exc), exc)[-1].strip()
+    """The last line of the traceback, and where in the student's code it happened.
+
+    e.g. ``TypeError: a bytes-like object is required (in broadcast, line 4:
+    client.sendall(message))``.
+    """
+    text = traceback.format_exception_only(type(exc), exc)[-1].strip()
+    frame = _student_frame(exc)
+    if frame is None:
+        return text
+    source = f": {frame.line.strip()}" if frame.line and frame.line.strip() else ""
+    return f"{text} (in {frame.name}, line {frame.lineno}{source})"
+
+
+def _student_frame(exc: BaseException) -> traceback.FrameSummary | None:
+    """The innermost frame of the traceback that is the student's code, not ours or Python's."""
+    ours = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    library = (sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["purelib"])
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        path = os.path.abspath(frame.filename)
+        if not path.startswith(ours) and not path.startswith(library):
+            return frame
+    return None
 
 
 def exception_hint(exc: BaseException) -> str:
