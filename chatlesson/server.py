@@ -224,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"chatlesson-server: cannot listen on {args.host}:{args.port}: {exc.strerror}",
               file=sys.stderr)
         return 1
-    sys.stdout.flush()
+    log.info("press Ctrl-C to stop")
     try:
         server.serve_forever()
     except KeyboardInterrupt:
