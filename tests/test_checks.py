@@ -152,3 +152,17 @@ def test_a_hang_is_a_timeout_that_names_its_step():
     assert time.monotonic() - started < 3
     assert result.status == "timeout"
     assert "did not return while creating the server socket" in result.problem
+
+
+def test_a_crash_is_reported_with_the_line_of_student_code_that_raised():
+    source = (
+        "def broadcast(clients, message):\n"
+        "    for client in clients:\n"
+        "        client.sendall(message + '\\n')\n"
+    )
+    student = {}
+    exec(compile(source, "<student cell>", "exec"), student)
+    result = chatlesson.checks.check_broadcast(student["broadcast"])
+    assert not result.passed
+    assert "TypeError" in result.text
+    assert "(in broadcast, line 3" in result.text, result.text
