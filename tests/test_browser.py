@@ -2,11 +2,11 @@
 
 The test copies the lesson to a temporary folder (so nothing can save over
 ``notebooks/07_chat_panel.ipynb``), starts JupyterLab on it, runs every cell
-above the clean-up cell, and then uses the two chat panels like a person:
+(Run All Cells, as the lesson tells students), and then uses the two chat panels like a person:
 type, click Send or press Enter, read the other panel. It checks that markup
 sent as chat shows as literal text and that no script ran, measures in the
 browser how long a line takes from the Send click to the other panel, takes
-a screenshot, runs the clean-up cell, and shuts down the kernel and the server.
+a screenshot, presses the lesson's Stop button, and shuts down the kernel and the server.
 
 It is never skipped: without Chromium or Playwright it fails and says what
 to install. Output (screenshot, timings) goes to ``test-output/browser/``.
@@ -146,10 +146,9 @@ def drive_the_lesson(page, lab, dialogs) -> dict:
     wait_idle(page)
     page.evaluate("() => { window.__chatlessonXss = 0; }")
 
-    # Run everything above the clean-up cell, as a student who wants to chat would.
-    cleanup = page.locator(".jp-CodeCell", has_text="server.stop()")
-    cleanup.locator(".jp-InputPrompt").click()
-    run_menu(page, "Run", "Run All Above Selected Cell")
+    # Run All, as a student would: the chat must stay usable afterwards.
+    run_menu(page, "Run", "Run All Cells")
+    page.locator(".chatlesson-lesson-stop").wait_for(timeout=WAIT_MS)
     command = page.locator(".jp-OutputArea-output",
                            has_text=re.compile(r"chatlesson-client --port \d+ --nick carol"))
     command.wait_for(timeout=WAIT_MS)
@@ -216,10 +215,10 @@ def drive_the_lesson(page, lab, dialogs) -> dict:
     side_by_side.screenshot(path=str(OUTPUT / "07_chat_panels.png"))
     page.screenshot(path=str(OUTPUT / "07_chat_panel_page.png"))
 
-    # The clean-up cell stops the server and closes the panels; nothing is left.
-    cleanup.locator(".jp-InputPrompt").click()
-    run_menu(page, "Run", "Run Selected Cell")
-    cleanup.locator(".jp-OutputArea-output", has_text="chat threads still running: []").wait_for(
+    # The Stop button closes the panels and stops the server; nothing is left.
+    page.locator(".chatlesson-lesson-stop").click()
+    page.locator(".chatlesson-lesson-stop-report",
+                 has_text="server running: False; chat threads still running: []").wait_for(
         timeout=WAIT_MS)
     wait_idle(page)
     assert page.locator(".chatlesson-panel").count() == 0
