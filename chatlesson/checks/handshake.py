@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from ..protocol import ERROR_PREFIX, NICK_REQUEST
 from .core import Checker, checker, need_function, shown
-from .receive import LABEL, THREAD_HINT, chat, leave_and_stop, need_lists, wait_lists
+from .receive import LABEL, THREAD_HINT, chat, emptied, leave_and_stop, need_lists, wait_lists
 
 HII_HINT = ('Right after accept(), ask for the nickname: client.sendall(b"Hii\\n"). The '
             "client waits for exactly that line before it says who it is.")
@@ -45,13 +45,8 @@ def _joined(c: Checker, peer, nick: str, step: str, call) -> None:
 def check_handshake(c: Checker, receive, clients, nicknames) -> None:
     need_function(c, receive, "receive")
     need_lists(c, clients, nicknames, "check_handshake")
-    clients.clear()
-    nicknames.clear()
-    try:
+    with emptied(clients, nicknames):
         _check_receive(c, receive, clients, nicknames)
-    finally:
-        clients.clear()
-        nicknames.clear()
 
 
 def _check_receive(c: Checker, receive, clients, nicknames) -> None:

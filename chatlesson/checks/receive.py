@@ -7,6 +7,8 @@ only adds the handshake.
 
 from __future__ import annotations
 
+import contextlib
+
 import time
 
 from .core import Checker, StudentCall, checker, need_function, phrase, shown
@@ -92,6 +94,18 @@ def need_lists(c: Checker, clients, nicknames, name: str) -> None:
                hint=f"Pass the lists receive uses: {name}(receive, clients, nicknames).")
 
 
+@contextlib.contextmanager
+def emptied(clients, nicknames):
+    """Run a check on empty lists, and leave the student's lists empty afterwards."""
+    clients.clear()
+    nicknames.clear()
+    try:
+        yield
+    finally:
+        clients.clear()
+        nicknames.clear()
+
+
 def _guest_hint(nicknames, expected) -> str:
     return "Add each new client and a nickname for it: clients.append(client), nicknames.append(nickname)."
 
@@ -109,13 +123,8 @@ def _greeted(c: Checker, peer: Peer, call, index: int, nicknames, step: str) -> 
 def check_receive(c: Checker, receive, clients, nicknames) -> None:
     need_function(c, receive, "receive")
     need_lists(c, clients, nicknames, "check_receive")
-    clients.clear()
-    nicknames.clear()
-    try:
+    with emptied(clients, nicknames):
         _check(c, receive, clients, nicknames)
-    finally:
-        clients.clear()
-        nicknames.clear()
 
 
 def _check(c: Checker, receive, clients, nicknames) -> None:
