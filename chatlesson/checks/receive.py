@@ -8,7 +8,6 @@ only adds the handshake.
 from __future__ import annotations
 
 import contextlib
-
 import time
 
 from .core import Checker, StudentCall, checker, need_function, phrase, shown
