@@ -38,6 +38,8 @@ CSS classes on its parts, for tests and for instructors' stylesheets:
 ``chatlesson-log``       the message log
 ``chatlesson-side``      the column beside the log: room and members
 ``chatlesson-room``      the current room's name
+``chatlesson-room-input`` box for the name of a room to go to (Enter joins)
+``chatlesson-join``      Join button: sends ``/join <room>``
 ``chatlesson-members``   who is in the room (admins shown as ``@nick``)
 ``chatlesson-footer``    the bottom row: input and Send
 ``chatlesson-input``     the message box (Enter sends)
@@ -173,6 +175,12 @@ class ChatPanel(widgets.VBox):
         self.members_view = _part(widgets.Select(options=[], rows=10,
                                                  layout=widgets.Layout(width="auto")),
                                   "chatlesson-members")
+        self.room_box = _part(widgets.Text(placeholder="room",
+                                           layout=widgets.Layout(flex="1 1 0%", width="auto",
+                                                                 min_width="0")),
+                              "chatlesson-room-input")
+        self.join_button = _part(widgets.Button(description="Join", tooltip="go to this room",
+                                                layout=_button_layout()), "chatlesson-join")
         self.input_box = _part(widgets.Text(placeholder="Type a message, press Enter to send",
                                             continuous_update=True,
                                             layout=widgets.Layout(flex="1 1 auto")),
@@ -183,15 +191,16 @@ class ChatPanel(widgets.VBox):
                       "chatlesson-style")
         controls = widgets.HBox([self.nick_box, self.connect_button, self.disconnect_button])
         header = _part(widgets.VBox([controls, self.status_view]), "chatlesson-header")
-        side = _part(widgets.VBox([self.room_view, self.members_view],
-                                  layout=widgets.Layout(width="150px", margin="0 0 0 6px")),
+        switch_room = widgets.HBox([self.room_box, self.join_button])
+        side = _part(widgets.VBox([self.room_view, self.members_view, switch_room],
+                                  layout=widgets.Layout(width="170px", margin="0 0 0 6px")),
                      "chatlesson-side")
         body = widgets.HBox([self.log_view, side])
         footer = _part(widgets.HBox([self.input_box, self.send_button]), "chatlesson-footer")
         self._parts = [self.nick_box, self.connect_button, self.disconnect_button,
                        self.status_view, self.log_view, self.room_view, self.members_view,
-                       self.input_box, self.send_button, style, controls, header,
-                       side, body, footer]
+                       self.input_box, self.send_button, self.room_box, self.join_button,
+                       style, controls, header, switch_room, side, body, footer]
         super().__init__([style, header, body, footer], layout=widgets.Layout(
             flex="1 1 0", min_width="360px", border="1px solid #c0c0c0",
             padding="6px", margin="2px"))
@@ -202,6 +211,8 @@ class ChatPanel(widgets.VBox):
         self.disconnect_button.on_click(lambda _: self.disconnect())
         self.send_button.on_click(lambda _: self._send_typed())
         self.input_box.on_msg(self._input_message)
+        self.join_button.on_click(lambda _: self._join_typed())
+        self.room_box.on_msg(self._room_message)
 
         with self._lock:
             self._show_status("disconnected")
@@ -408,6 +419,23 @@ class ChatPanel(widgets.VBox):
         if content.get("event") == "submit":
             self._send_typed()
 
+    def join_room(self, room: str) -> bool:
+        """Go to ``room`` (the server creates it if new); True if the request went out."""
+        room = room.strip().removeprefix("#")
+        if not room:
+            with self._lock:
+                self._add_line("panel-error", "-- type the name of a room first, then press Join")
+            return False
+        return self.say(f"/join {room}")
+
+    def _join_typed(self) -> None:
+        if self.join_room(self.room_box.value):
+            self.room_box.value = ""
+
+    def _room_message(self, _widget, content, _buffers) -> None:
+        if content.get("event") == "submit":
+            self._join_typed()
+
     # --- Receiving (these run in the ChatClient's receiving thread) --------
 
     def _receive(self, generation: int, message: Message) -> None:
@@ -478,6 +506,7 @@ class ChatPanel(widgets.VBox):
             self.status_view.remove_class(f"chatlesson-{other}")
         self.status_view.add_class(f"chatlesson-{status}")
         self.send_button.disabled = status != "connected"
+        self.join_button.disabled = status != "connected"
         self.connect_button.disabled = status != "disconnected"
         self.disconnect_button.disabled = status != "connected"
         self.nick_box.disabled = status != "disconnected"

@@ -211,6 +211,15 @@ def drive_the_lesson(page, lab, dialogs) -> dict:
     error.wait_for(timeout=WAIT_MS)
     assert "ansi-bold" in error.get_attribute("class")
 
+    # Switching rooms with the mouse: bob types a room and presses Join.
+    bob.locator(".chatlesson-room-input input").fill("games")
+    bob.locator(".chatlesson-join").click()
+    bob.locator(".chatlesson-room", has_text="#games").wait_for(timeout=WAIT_MS)
+    page.wait_for_function(
+        "() => document.querySelectorAll('.chatlesson-log')[0].textContent.includes('bob left #lobby')",
+        timeout=WAIT_MS)
+    assert "bob" not in ada.locator(".chatlesson-members").inner_text()
+
     assert page.evaluate(CELL_OUTPUTS_JS) == outputs_before, "chatting put output in a cell"
     side_by_side.screenshot(path=str(OUTPUT / "07_chat_panels.png"))
     page.screenshot(path=str(OUTPUT / "07_chat_panel_page.png"))

@@ -380,6 +380,22 @@ def test_the_room_and_members_follow_the_server(panels):
         assert ada.members_view.options == ("@ada (you)",)
 
 
+def test_the_room_box_and_join_button_switch_rooms(panels, server):
+    ada, bob = panels(server, nick="ada"), panels(server, nick="bob")
+    bob.room_box.value = "#games"
+    bob.join_button.click()
+    bob.wait_until(lambda p: p.room == "games", what="bob to reach #games")
+    assert bob.room_box.value == ""
+    ada.wait_until(lambda p: p.members == ["ada"], what="bob to leave the lobby")
+    bob.room_box.value = "lobby"
+    bob.room_box._handle_custom_msg({"event": "submit"}, [])  # Enter in the room box
+    bob.wait_until(lambda p: p.room == "lobby", what="bob back in the lobby")
+    bob.join_button.click()  # an empty box sends nothing and says why
+    assert bob.lines[-1] == ("panel-error", "-- type the name of a room first, then press Join")
+    bob.disconnect()
+    assert bob.join_button.disabled
+
+
 def test_room_state_line_by_line():
     state = RoomState()
     feed = [
