@@ -106,3 +106,30 @@ def test_taken_nickname_is_asked_again(server, terminal):
         terminal.wait_for(lambda ls: any("Welcome, bea!" in l for l in ls), "the welcome")
         terminal.type("/quit\r")
         assert terminal.proc.wait(timeout=DEADLINE) == 0
+
+
+def colour_of(terminal: Terminal, text: str) -> str:
+    """The foreground colour of the first character of the screen line that starts with ``text``."""
+    for row, line in enumerate(terminal.lines()):
+        if line.startswith(text):
+            return terminal.screen.buffer[row][0].fg
+    raise AssertionError(f"no line starts with {text!r}")
+
+
+def test_notices_errors_and_private_messages_look_different(server, terminal):
+    terminal.wait_for(lambda ls: any(l.startswith("Nickname:") for l in ls), "the nickname prompt")
+    terminal.type("bob\r")
+    terminal.wait_for(lambda ls: any("Welcome, bob!" in l for l in ls), "the welcome")
+    with RawClient(server.address) as ada:
+        ada.join("ada")
+        ada.send("/msg bob just between us")
+        ada.send("plain chat")
+        terminal.type("/nosuchcommand\r")
+        terminal.wait_for(lambda ls: any(l.startswith("!!! unknown command") for l in ls)
+                          and any(l == "ada: plain chat" for l in ls), "the lines")
+        assert colour_of(terminal, "*** ada joined") == "cyan"
+        assert colour_of(terminal, "[from ada] just between us") == "magenta"
+        assert colour_of(terminal, "!!! unknown command") == "red"
+        assert colour_of(terminal, "ada: plain chat") == "default"
+        terminal.type("/quit\r")
+    assert terminal.proc.wait(timeout=DEADLINE) == 0
