@@ -73,7 +73,7 @@ class RoomState:
         """The member list as people read it: admins marked ``@``, you marked ``(you)``."""
         shown = member_list(self.members, self.admins)
         return [f"{label} (you)" if nick == self.nick else label
-                for nick, label in zip(self.members, shown)]
+                for nick, label in zip(self.members, shown, strict=True)]
 
     def clear(self) -> None:
         """Forget the room (after a disconnect); the nickname stays for reconnecting."""

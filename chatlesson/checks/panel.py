@@ -195,7 +195,7 @@ THREAD_HINT = ("Start the loop in a thread and return that thread at once: "
 
 def _wait_value(c: Checker, watch, expected: str, step: str, sent: str,
                 thread: threading.Thread) -> None:
-    log, changes, crashes = watch.log, watch.changes, watch.crashes
+    log, changes = watch.log, watch.changes
     until = time.monotonic() + c.timeout
     while log.value != expected:
         _crashed(c, watch, step, sent)
