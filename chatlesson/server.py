@@ -31,12 +31,13 @@ import threading
 from .connection import MAX_PENDING_BYTES, Connection
 from .framing import LineBuffer
 from .outbox import Outbox
-from .protocol import encode_line, notice
+from .protocol import encode_line, error, notice
 from .rules import ChatRules
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 11826
 RECV_SIZE = 4096
+ACCEPT_RETRY_DELAY = 0.1  # seconds to wait after accept() failed for a reason other than stop()
 
 #: The environment variable that holds the admin password (if --admin-password is not given).
 ADMIN_PASSWORD_VARIABLE = "CHATLESSON_ADMIN_PASSWORD"
@@ -67,6 +68,7 @@ class ChatServer:
         self._listener: socket.socket | None = None
         self._accept_thread: threading.Thread | None = None
         self._numbers = itertools.count(1)
+        self._stopping = threading.Event()  # set by stop(): the accept loop must end
         self._stopped = threading.Event()
 
     # --- Life cycle --------------------------------------------------------
@@ -84,8 +86,9 @@ class ChatServer:
             listener.close()
             raise
         self._listener = listener
+        self._stopping.clear()
         self._stopped.clear()
-        self._accept_thread = threading.Thread(target=self._accept_loop, daemon=True,
+        self._accept_thread = threading.Thread(target=self._accept_loop, args=(listener,), daemon=True,
                                                name="chatlesson-accept")
         self._accept_thread.start()
         log.info("listening on %s:%d", *self.address)
@@ -96,6 +99,7 @@ class ChatServer:
         listener, self._listener = self._listener, None
         if listener is None:
             return
+        self._stopping.set()
         # close() alone does not wake a thread blocked in accept(); shutdown() does.
         try:
             listener.shutdown(socket.SHUT_RDWR)
@@ -151,44 +155,80 @@ class ChatServer:
 
     # --- Threads -----------------------------------------------------------
 
-    def _accept_loop(self) -> None:
-        listener = self._listener
+    def _accept_loop(self, listener: socket.socket) -> None:
+        """The tutorial's ``receive``: accept clients until ``stop()``."""
         while True:
             try:
                 sock, address = listener.accept()
-            except OSError:
-                return  # the listener was shut down by stop()
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            conn = Connection(sock, address, next(self._numbers), self.max_pending_bytes)
-            reader = threading.Thread(target=self._handle, args=(conn,), daemon=True,
-                                      name=f"chatlesson-client-{conn.number}")
-            with self._lock:
-                self._connections.add(conn)
-                self._readers.add(reader)
-                self._deliver(self.rules.connect(conn, address))
+            except OSError as exc:
+                if self._stopping.is_set():
+                    return  # stop() shut the listener down
+                # Out of file descriptors, say: the server is not over. Try again in a
+                # moment (stop() cuts the wait short).
+                log.warning("cannot accept a connection: %s", exc)
+                self._stopping.wait(ACCEPT_RETRY_DELAY)
+                continue
+            try:
+                self._admit(sock, address)
+            except Exception:
+                log.exception("could not serve %s:%d", *address[:2])
+                sock.close()
+
+    def _admit(self, sock: socket.socket, address) -> None:
+        """Give a new connection its writer and reader threads, and greet it."""
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        conn = Connection(sock, address, next(self._numbers), self.max_pending_bytes)
+        reader = threading.Thread(target=self._handle, args=(conn,), daemon=True,
+                                  name=f"chatlesson-client-{conn.number}")
+        with self._lock:
+            self._connections.add(conn)
+            self._readers.add(reader)
+        try:
             reader.start()
+        except BaseException:
+            with self._lock:
+                self._connections.discard(conn)
+                self._readers.discard(reader)
+            conn.abort()
+            conn.finish()
+            raise
 
     def _handle(self, conn: Connection) -> None:
         """The tutorial's ``handle``: read lines until the client goes away."""
         lines = LineBuffer()
         try:
+            self._apply(conn, self.rules.connect, conn, conn.address)
             while True:
                 data = conn.sock.recv(RECV_SIZE)
                 if not data:
                     break  # an empty read means the other side closed
                 for line in lines.feed(data):
-                    with self._lock:
-                        self._deliver(self.rules.line(conn, line))
+                    self._apply(conn, self.rules.line, conn, line)
         except OSError:
             if conn.close_reason is None:
                 conn.close_reason = "connection lost"
         finally:
+            self._apply(conn, self.rules.disconnect, conn, conn.close_reason)
             with self._lock:
-                self._deliver(self.rules.disconnect(conn, conn.close_reason))
                 self._connections.discard(conn)
             conn.finish()
             with self._lock:
                 self._readers.discard(threading.current_thread())
+
+    def _apply(self, conn: Connection, event, *args) -> None:
+        """Run one event through the rules and carry out the result, under the lock.
+
+        A bug in the rules costs the line that triggered it, never the server:
+        the sender gets an error and everyone goes on.
+        """
+        with self._lock:
+            try:
+                out = event(*args)
+            except Exception:
+                log.exception("the chat rules failed on an event from %r", conn)
+                out = Outbox()
+                out.send(conn, error("the server failed on that line; it was dropped"))
+            self._deliver(out)
 
     def _deliver(self, out: Outbox) -> None:
         """Carry out what the rules decided. Called with ``self._lock`` held."""

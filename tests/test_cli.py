@@ -3,6 +3,7 @@
 import os
 import queue
 import re
+import resource
 import signal
 import subprocess
 import sys
@@ -20,10 +21,11 @@ BIN = Path(sys.executable).parent
 class Process:
     """A subprocess whose output lines can be awaited with a deadline."""
 
-    def __init__(self, *args, stdin=subprocess.DEVNULL):
+    def __init__(self, *args, stdin=subprocess.DEVNULL, preexec_fn=None):
         env = dict(os.environ, PYTHONUNBUFFERED="1")
         self.proc = subprocess.Popen(args, stdin=stdin, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, text=True, env=env)
+                                     stderr=subprocess.STDOUT, text=True, env=env,
+                                     preexec_fn=preexec_fn)
         self.output: queue.Queue[str | None] = queue.Queue()
         self.seen: list[str] = []
         threading.Thread(target=self._pump, daemon=True).start()
@@ -170,3 +172,22 @@ def test_client_script_reports_a_refused_connection():
         assert client.wait() == 1
     finally:
         client.kill()
+
+
+def test_server_keeps_accepting_after_running_out_of_file_descriptors():
+    """EMFILE from accept() is a bad moment, not the end of the server."""
+
+    def few_files():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (40, 40))
+
+    server = Process(str(BIN / "chatlesson-server"), "--port", "0", preexec_fn=few_files)
+    try:
+        port = int(server.expect(r"listening on 127\.0\.0\.1:(\d+)")[1])
+        crowd = [RawClient(("127.0.0.1", port)) for _ in range(60)]  # more than 40 descriptors
+        server.expect(r"cannot accept a connection: .*Too many open files")
+        for client in crowd:
+            client.close()
+        with RawClient(("127.0.0.1", port)) as late:  # once descriptors are free again
+            assert late.line() == "Hii"
+    finally:
+        server.kill()

@@ -294,3 +294,24 @@ def test_client_follows_its_own_nickname_change(server):
         bob.send("/nick Robert")
         assert bob.messages.get(timeout=5).event == "renamed"
         assert bob.nick == "Robert"
+
+
+class FaultyRules(ChatRules):
+    """Rules with a bug: the line ``boom`` makes them raise."""
+
+    def line(self, who, data):
+        if data == b"boom":
+            raise KeyError("a bug in the rules")
+        return super().line(who, data)
+
+
+def test_a_bug_in_the_rules_costs_one_line_not_the_connection(caplog):
+    with ChatServer(rules=FaultyRules()) as server:
+        with RawClient(server.address) as ada, RawClient(server.address) as bob:
+            ada.join("ada"), bob.join("bob"), ada.line()
+            bob.send("boom")
+            assert bob.line() == "!!! the server failed on that line; it was dropped"
+            bob.send("still here")
+            assert ada.line() == "bob: still here"
+            assert server.nicks() == ["ada", "bob"]
+    assert "the chat rules failed" in caplog.text
