@@ -64,6 +64,7 @@ import ipywidgets as widgets
 from .client import ChatClient, NicknameRejected
 from .panel_state import RoomState
 from .protocol import MAX_LINE_BYTES, ENCODING, Message
+from .safetext import printable
 from .server import DEFAULT_HOST, DEFAULT_PORT, ChatServer
 
 #: Lines the log keeps; older ones are dropped (and counted).
@@ -97,14 +98,6 @@ def _button_layout() -> widgets.Layout:
 _STATUS_COLOURS = {"connected": "#2e7d32", "connecting": "#b26a00", "disconnected": "#c62828"}
 
 
-def _printable(text: str) -> str:
-    """Replace control characters (escape sequences, carriage returns...) by U+FFFD."""
-    return "".join("\ufffd" if _is_control(ch) else ch for ch in text)
-
-
-def _is_control(ch: str) -> bool:
-    code = ord(ch)
-    return ch != "\t" and (code < 32 or 127 <= code < 160)
 
 
 def _styled(kind: str, text: str, speaker: str | None, me: str | None) -> str:
@@ -475,7 +468,7 @@ class ChatPanel(widgets.VBox):
             self._show_room()
             if self._state.nick != nick_before and self._state.nick:
                 self.nick_box.value = self._state.nick
-        self._add_line(message.kind, _printable(message.raw), speaker=message.nick)
+        self._add_line(message.kind, printable(message.raw), speaker=message.nick)
 
     def _add_line(self, kind: str, text: str, speaker: str | None = None) -> None:
         with self._lock:

@@ -31,6 +31,7 @@ from .nicknames import nick_key, nick_problem
 from .outbox import Outbox
 from .roles import AdminGate, refusal
 from .rooms import DEFAULT_ROOM, room_key
+from .safetext import has_unsafe
 
 
 @dataclass
@@ -51,8 +52,6 @@ class Member:
         return self.nick is not None
 
 
-def _control_characters(text: str) -> bool:
-    return any((ord(ch) < 32 and ch != "\t") or 127 <= ord(ch) < 160 for ch in text)
 
 
 def host_of(address: object) -> object:
@@ -203,8 +202,9 @@ class ChatRules:
             return self._ask_again(who, member, out)
         if not member.joined:
             return self._choose_nick(who, member, text.strip(), out)
-        if _control_characters(text):
-            out.send(who, p.error("control characters are not allowed in chat; the line was dropped"))
+        if has_unsafe(text):
+            out.send(who, p.error("control characters, line separators and direction overrides "
+                                  "are not allowed in chat; the line was dropped"))
             return out
         if not text.strip():
             return out

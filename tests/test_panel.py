@@ -213,6 +213,11 @@ def test_control_characters_from_the_network_are_replaced(scripted, panels):
     stream = log_stream(panel)
     assert "\x1b[2J" not in stream and "\x1b[31m" not in stream and "\r" not in stream
     assert "mallory: \ufffd[2J\ufffd[31mfake red\ufffd[0m\ufffdbob: I owe you" in panel.log_text
+    # Line separators and direction overrides cannot fake a second line or reorder one either.
+    fake.send("mallory: hi\u2028bob: I owe you\u202e", "*** second marker")
+    panel.wait_for("second marker")
+    assert "mallory: hi\ufffdbob: I owe you\ufffd" in panel.log_text
+    assert "\u2028" not in log_stream(panel) and "\u202e" not in log_stream(panel)
 
 
 # --- Bad input is refused and kept -----------------------------------------

@@ -153,3 +153,23 @@ def test_member_lists_go_in_joining_order_not_connecting_order():
     out = rules.line("slow", b"zed")
     assert out.lines_for("slow") == ["*** Welcome, zed! You are in #lobby. Online: ada, zed"]
     assert rules.nicks() == ["ada", "zed"]
+
+
+@pytest.mark.parametrize("trick", [
+    "hi\u2028bob: I owe mallory 100 euros",   # line separator: looks like a second line
+    "hi\u2029bob: hello",                      # paragraph separator
+    "\u202etxt.exe",                           # right-to-left override
+    "\u2066isolated\u2069",                   # direction isolate
+    "bell\x07",
+    "nel\x85line",                             # C1 next line
+])
+def test_characters_that_draw_on_other_screens_are_refused(trick):
+    rules = joined(ChatRules(), "mallory", "bob")
+    out = rules.line("mallory", trick.encode())
+    assert [to for to, _ in out.sends] == ["mallory"]
+    assert out.sends[0][1].startswith("!!! control characters, line separators and direction overrides")
+
+
+def test_emoji_joiners_and_tabs_are_fine():
+    rules = joined(ChatRules(), "ada")
+    assert rules.line("ada", "👩\u200d💻\tat work".encode()).lines_for("ada") == ["ada: 👩\u200d💻\tat work"]
