@@ -13,6 +13,7 @@ ada: hello
 
 from __future__ import annotations
 
+import logging
 import queue
 import socket
 import threading
@@ -21,6 +22,8 @@ from collections.abc import Callable
 from .framing import LINE_TOO_LONG, LineBuffer
 from .protocol import (ENCODING, ERROR_PREFIX, MAX_LINE_BYTES, NICK_REQUEST, Message, encode_line,
                        parse_line)
+
+log = logging.getLogger("chatlesson.client")
 
 #: Seconds to wait for the server during the handshake.
 HANDSHAKE_TIMEOUT = 10.0
@@ -145,10 +148,13 @@ class ChatClient:
         message = parse_line(line.decode("utf-8", errors="replace"))
         if message.event == "renamed" and message.old_nick == self.nick:
             self.nick = message.nick  # our own /nick went through
-        if self.on_message is not None:
-            self.on_message(message)
-        else:
+        if self.on_message is None:
             self.messages.put(message)
+            return
+        try:
+            self.on_message(message)
+        except Exception:  # a bug in the callback must not end the conversation
+            log.exception("on_message failed for %r", message.raw)
 
     # --- Ending ------------------------------------------------------------
 

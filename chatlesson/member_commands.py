@@ -95,8 +95,9 @@ def msg(rules, who, args, out):
 
 
 def quit_(rules, who, args, out):
+    muted = rules.members[who].muted  # a muted member's reason would still reach the room
     out.send(who, p.notice("Bye!"))
-    out.extend(rules.disconnect(who, args or "quit"))
+    out.extend(rules.disconnect(who, "quit" if muted or not args else args))
     out.close(who)
 
 

@@ -349,3 +349,10 @@ def test_an_empty_admin_password_is_refused_at_start():
     out, err = proc.communicate(timeout=10)
     assert proc.returncode == 2
     assert "admin password must not be empty" in err
+
+
+def test_a_muted_member_cannot_talk_through_a_quit_reason():
+    rules = with_admin("bob")
+    say(rules, "ada", "/mute bob")
+    out = say(rules, "bob", "/quit but everyone can still read this")
+    assert out.lines_for("ada") == ["*** bob left #lobby (quit)"]

@@ -1,5 +1,6 @@
 """The threaded server end to end, over real sockets on 127.0.0.1."""
 
+import queue
 import socket
 import struct
 import threading
@@ -315,3 +316,19 @@ def test_a_bug_in_the_rules_costs_one_line_not_the_connection(caplog):
             assert ada.line() == "bob: still here"
             assert server.nicks() == ["ada", "bob"]
     assert "the chat rules failed" in caplog.text
+
+
+def test_a_failing_callback_loses_that_line_only(server, caplog):
+    seen = queue.Queue()
+
+    def on_message(message):
+        if message.text == "explode":
+            raise RuntimeError("bug in the callback")
+        seen.put(message.raw)
+
+    with ChatClient(server.address, "ada", on_message=on_message) as ada:
+        ada.send("explode")
+        ada.send("after")
+        assert seen.get(timeout=5) == "ada: after"
+        assert ada.connected
+    assert "on_message failed" in caplog.text
