@@ -18,8 +18,9 @@ Why it is safe inside a notebook:
   ``html.escape``. Control characters are replaced, so nobody can recolour or
   rewrite your log with terminal escape sequences.
 * The log is *bounded*, not virtualised: it keeps the last ``max_lines`` lines
-  (500 by default) and says how many older ones it dropped, so a long chat
-  costs no more to redraw than a short one.
+  (500 by default), at most ``MAX_LOG_CHARS`` characters of them, and says how
+  many older ones it dropped, so a long chat costs no more to redraw than a
+  short one.
 * ``disconnect()`` and ``close()`` end the receiving thread and wait for it.
   A server that stops or goes away ends it too; the panel then shows
   "disconnected", and Connect (or ``connect()``) joins again.
@@ -69,6 +70,11 @@ from .server import DEFAULT_HOST, DEFAULT_PORT, ChatServer
 
 #: Lines the log keeps; older ones are dropped (and counted).
 MAX_LOG_LINES = 500
+
+#: Characters of text the log keeps, whatever the number of lines. Every new
+#: line resends the whole log to the browser, so this bounds what one line costs
+#: (500 lines of 2 KB each would make every update a megabyte).
+MAX_LOG_CHARS = 32_000
 
 #: Seconds to wait for a server while connecting.
 CONNECT_TIMEOUT = 5.0
@@ -148,6 +154,7 @@ class ChatPanel(widgets.VBox):
         self._lines: deque[tuple[str, str]] = deque(maxlen=max_lines)
         self._styled: deque[str] = deque(maxlen=max_lines)  # the same lines, with colours
         self._dropped = 0
+        self._styled_chars = 0  # len("".join(self._styled)), kept up to date
 
         self.nick_box = _part(widgets.Text(value=nick or "", placeholder="nickname",
                                            layout=widgets.Layout(flex="1 1 auto", width="auto",
@@ -473,15 +480,23 @@ class ChatPanel(widgets.VBox):
     def _add_line(self, kind: str, text: str, speaker: str | None = None) -> None:
         with self._lock:
             if len(self._lines) == self._lines.maxlen:
-                self._dropped += 1
+                self._drop_oldest()
             self._lines.append((kind, text))
             self._styled.append(_styled(kind, text, speaker, self._state.nick) + "\n")
+            self._styled_chars += len(self._styled[-1])
+            while self._styled_chars > MAX_LOG_CHARS and len(self._styled) > 1:
+                self._drop_oldest()
             dropped = (_styled("panel", f"-- {self._dropped} older lines not shown", None, None)
                        + "\n" if self._dropped else "")
             # One stream output holding the whole log: the browser shows it as text.
             self.log_view.outputs = ({"output_type": "stream", "name": "stdout",
                                       "text": dropped + "".join(self._styled)},)
             self._changed.notify_all()
+
+    def _drop_oldest(self) -> None:
+        self._lines.popleft()
+        self._styled_chars -= len(self._styled.popleft())
+        self._dropped += 1
 
     def _show_status(self, status: str) -> None:
         self._status = status

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from chatlesson import ChatRules, ChatServer, parse_line
-from chatlesson.panel import ChatPanel
+from chatlesson.panel import MAX_LOG_CHARS, ChatPanel
 from chatlesson.panel_state import RoomState
 
 pytestmark = pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
@@ -442,6 +442,24 @@ def test_the_log_is_bounded():
             stream = log_stream(ada)
             assert stream.startswith("\x1b[38;5;244m-- 152 older lines not shown\x1b[0m\n")
             assert stream.count("\n") == 51
+        finally:
+            ada.close()
+
+
+def test_the_log_is_bounded_in_characters_too():
+    """Long lines: what each update resends to the browser stays under MAX_LOG_CHARS."""
+    with ChatServer(port=0, rules=ChatRules(flood_limit=None)) as server:
+        ada = ChatPanel(server, nick="ada")
+        try:
+            long = "x" * 2000
+            for number in range(100):
+                ada.say(f"{number} {long}")
+            ada.wait_for(f"ada: 99 {long}")
+            stream = log_stream(ada)
+            assert len(stream) <= MAX_LOG_CHARS + 200  # plus the "older lines" note
+            assert ada.lines[-1][1] == f"ada: 99 {long}"
+            assert len(ada.lines) == MAX_LOG_CHARS // len(stream.splitlines()[-1] + "\n")
+            assert "older lines not shown" in stream.splitlines()[0]
         finally:
             ada.close()
 
