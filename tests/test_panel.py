@@ -732,3 +732,22 @@ def test_a_wrong_answer_is_caught(check, answer, status, problem, hint, quick_ch
     result = check(answer)
     assert (result.status, problem in result.problem, hint in (result.hint or "")) == \
         (status, True, True), result.text
+
+
+def br_after_each_line(lines, limit):
+    return "".join(html.escape(line) + "<br>\n" for line in lines[-limit:])
+
+
+def wrapped_in_a_div(lines, limit):
+    return "<div>" + "<br>".join(html.escape(line) for line in lines[-limit:]) + "</div>"
+
+
+def test_html_that_shows_the_same_lines_passes(quick_checks):
+    """A browser ignores a final <br> and collapses white space: so does the checker."""
+    assert check_log_html(br_after_each_line).passed
+
+
+def test_a_wrapper_tag_gets_its_own_hint(quick_checks):
+    result = check_log_html(wrapped_in_a_div)
+    assert result.status == "failed"
+    assert result.hint == "Put only <br> between the lines; leave out other tags such as <div>."

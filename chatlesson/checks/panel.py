@@ -61,12 +61,16 @@ class _Lines(HTMLParser):
 
 
 def _read_html(text: str) -> tuple[list[str], list[str]]:
+    """The lines a browser shows (white space collapsed, a final <br> ignored), and the tags."""
     if text == "":
         return [], []
     parser = _Lines()
     parser.feed(text)
     parser.close()
-    return parser.lines, parser.tags
+    lines = [" ".join(line.split()) for line in parser.lines]
+    if len(lines) > 1 and lines[-1] == "":
+        lines.pop()  # "a<br>b<br>" shows the same two lines as "a<br>b"
+    return lines, parser.tags
 
 
 def _check_log(c: Checker, log_html, lines: list[str], limit: int, step: str) -> None:
@@ -84,8 +88,12 @@ def _check_log(c: Checker, log_html, lines: list[str], limit: int, step: str) ->
                hint="Read the lines, build a new string: leave the list as it is.")
     shown_lines, tags = _read_html(got)
     if tags:
+        name = tags[0].strip("</>")
+        from_network = any(f"<{name}" in line for line in lines)
         c.fail(f"The HTML contains the tag {tags[0]}: a browser would treat it as markup.",
-               sent=sent, arrived=repr(got), hint=ESCAPE_HINT)
+               sent=sent, arrived=repr(got),
+               hint=ESCAPE_HINT if from_network else
+               f"Put only <br> between the lines; leave out other tags such as {tags[0]}.")
     if shown_lines == expected:
         return
     if shown_lines == expected[::-1]:
