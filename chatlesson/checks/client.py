@@ -22,6 +22,8 @@ SHOW_HINT = ('Call show(line) once for every line except "Hii", with the decoded
              'without its "\\n".')
 LINES_HINT = ('One recv() can hold several lines. Keep the bytes in a buffer and call show() for '
               'every line ending in b"\\n".')
+EXACT_HINT = ('Only a line that is exactly "Hii" is the nickname request: compare the whole line '
+              '(line == "Hii"), not "Hii" in line. Show every other line, even one that contains Hii.')
 PIECES_HINT = ('A line can arrive in pieces, even cut inside a character. Keep the bytes in a '
                'buffer until b"\\n" arrives, and only then decode the line.')
 
@@ -80,6 +82,12 @@ def check_client(c: Checker, receive_messages) -> None:
     _next_shown(c, shown_lines, "bob: hi ada", "two lines arrived together", call, sent,
                 LINES_HINT)
     c.ok("other lines go to show(), one call per line, even when they arrive together")
+
+    chat = "bob: Hii everyone, I am back"
+    server.send((chat + "\n").encode("utf-8"))
+    _next_shown(c, shown_lines, chat, "a chat line that contains 'Hii' arrived", call,
+                shown(chat + "\n"), EXACT_HINT)
+    c.ok("a chat line that merely contains 'Hii' is shown, not answered")
 
     text = "bob: café ☕"
     data = (text + "\n").encode("utf-8")

@@ -149,7 +149,19 @@ def never_closes(client, nickname, show):
             show(line)
 
 
+def answers_any_hii(client, nickname, show):
+    """Looks for "Hii" anywhere in the line, so a chat line can trigger an answer."""
+    for line in _lines(client):
+        if "Hii" in line:
+            client.sendall(f"{nickname}\n".encode("utf-8"))
+        else:
+            show(line)
+    client.close()
+
+
 CAUGHT = {
+    "answers_any_hii": ("failed", "show() was not called while a chat line that contains 'Hii'",
+                        'line == "Hii"'),
     "echoes_request": ("failed", "received the wrong line", "Answer it with the nickname itself"),
     "prefixes_nickname": ("failed", "received the wrong line", "Send the nickname alone"),
     "no_line_ending": ("failed", "received no complete line", 'A line must end with "\\n"'),
