@@ -288,7 +288,8 @@ def check_refusal(c: Checker, refusal) -> None:
         c.fail("Through the dispatcher, bob (a member) typed /kick ada and was not refused.",
                expected="one error line to bob, and nobody kicked", arrived=_shown_sends(out),
                hint="Refuse admin commands to members.")
-    rules.line(ADA, b"/admin lesson")
+    c.run(rules.line, ADA, b"/admin lesson", label="rules.line(conn-1, b'/admin lesson')",
+          step="ada typed /admin and the right password")
     out = c.run(rules.line, ADA, b"/kick bob", label="rules.line(conn-1, b'/kick bob')",
                 step="ada, now an admin, typed /kick bob")
     if out.closes != [BOB]:
