@@ -27,6 +27,7 @@ import os
 import socket
 import sys
 import threading
+import time
 
 from .connection import MAX_PENDING_BYTES, Connection
 from .framing import LineBuffer
@@ -38,6 +39,10 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 11826
 RECV_SIZE = 4096
 ACCEPT_RETRY_DELAY = 0.1  # seconds to wait after accept() failed for a reason other than stop()
+
+#: Seconds a new connection has to choose a nickname. Without a limit, clients that
+#: connect and say nothing would each hold two threads for ever.
+HANDSHAKE_TIMEOUT = 60.0
 
 #: The environment variable that holds the admin password (if --admin-password is not given).
 ADMIN_PASSWORD_VARIABLE = "CHATLESSON_ADMIN_PASSWORD"
@@ -55,12 +60,14 @@ class ChatServer:
 
     def __init__(self, host: str = DEFAULT_HOST, port: int = 0, *,
                  max_pending_bytes: int = MAX_PENDING_BYTES,
+                 handshake_timeout: float | None = HANDSHAKE_TIMEOUT,
                  rules: ChatRules | None = None, admin_password: str | None = None):
         if rules is not None and admin_password is not None:
             raise ValueError("give the admin password to your ChatRules, not to both")
         self.host = host
         self.requested_port = port
         self.max_pending_bytes = max_pending_bytes
+        self.handshake_timeout = handshake_timeout
         self.rules = rules if rules is not None else ChatRules(admin_password=admin_password)
         self._lock = threading.Lock()  # guards self.rules and self._connections
         self._connections: set[Connection] = set()
@@ -196,14 +203,21 @@ class ChatServer:
     def _handle(self, conn: Connection) -> None:
         """The tutorial's ``handle``: read lines until the client goes away."""
         lines = LineBuffer()
+        deadline = None if self.handshake_timeout is None else time.monotonic() + self.handshake_timeout
         try:
             self._apply(conn, self.rules.connect, conn, conn.address)
             while True:
+                if deadline is not None:
+                    deadline = self._handshake_wait(conn, deadline)
                 data = conn.sock.recv(RECV_SIZE)
                 if not data:
                     break  # an empty read means the other side closed
                 for line in lines.feed(data):
                     self._apply(conn, self.rules.line, conn, line)
+        except TimeoutError:
+            conn.enqueue(encode_line(error(
+                f"no nickname within {self.handshake_timeout:g} seconds; goodbye")))
+            conn.close_reason = "no nickname in time"
         except OSError:
             if conn.close_reason is None:
                 conn.close_reason = "connection lost"
@@ -214,6 +228,19 @@ class ChatServer:
             conn.finish()
             with self._lock:
                 self._readers.discard(threading.current_thread())
+
+    def _handshake_wait(self, conn: Connection, deadline: float) -> float | None:
+        """Bound the next recv() by what is left of the handshake; None once joined."""
+        with self._lock:
+            joined = self.rules.nick_of(conn) is not None
+        if joined:
+            conn.sock.settimeout(None)
+            return None
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("handshake deadline passed")
+        conn.sock.settimeout(left)  # for the whole handshake, not per read: trickling bytes do not help
+        return deadline
 
     def _apply(self, conn: Connection, event, *args) -> None:
         """Run one event through the rules and carry out the result, under the lock.

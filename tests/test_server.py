@@ -332,3 +332,37 @@ def test_a_failing_callback_loses_that_line_only(server, caplog):
         assert seen.get(timeout=5) == "ada: after"
         assert ada.connected
     assert "on_message failed" in caplog.text
+
+
+def test_a_client_that_never_chooses_a_nickname_is_let_go_after_the_deadline():
+    with ChatServer(handshake_timeout=0.3) as server:
+        with RawClient(server.address) as staller, RawClient(server.address) as ada:
+            assert staller.line() == "Hii"
+            ada.join("ada")
+            assert staller.line() == "!!! no nickname within 0.3 seconds; goodbye"
+            assert staller.closed_by_peer()
+            # The deadline has passed for ada too, but she joined in time: she stays.
+            ada.send("still here")
+            assert ada.line() == "ada: still here"
+            assert server.nicks() == ["ada"]
+
+
+def test_trickling_bytes_does_not_stretch_the_handshake_deadline():
+    with ChatServer(handshake_timeout=0.3) as server:
+        with RawClient(server.address) as slow:
+            assert slow.line() == "Hii"
+            sent = 0
+            while True:  # one byte at a time, never a whole line, until the server gives up
+                try:
+                    slow.send_raw(b"x")
+                except OSError:
+                    break
+                sent += 1
+                try:
+                    slow.sock.settimeout(0.05)
+                    line = slow.line()
+                except TimeoutError:
+                    continue
+                assert line == "!!! no nickname within 0.3 seconds; goodbye"
+                break
+            assert sent < 200
