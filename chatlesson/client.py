@@ -20,8 +20,7 @@ import threading
 from collections.abc import Callable
 
 from .framing import LINE_TOO_LONG, LineBuffer
-from .protocol import (ENCODING, ERROR_PREFIX, MAX_LINE_BYTES, NICK_REQUEST, Message, encode_line,
-                       parse_line)
+from .protocol import ERROR_PREFIX, NICK_REQUEST, Message, encode_line, outgoing_problem, parse_line
 
 log = logging.getLogger("chatlesson.client")
 
@@ -115,11 +114,9 @@ class ChatClient:
 
     def send(self, text: str) -> None:
         """Send one line of chat (or a /command). The server adds our nickname."""
-        if "\n" in text or "\r" in text:
-            raise ValueError("a message is one line: it cannot contain a line break")
-        size = len(text.encode(ENCODING))
-        if size > MAX_LINE_BYTES:
-            raise ValueError(f"that message is {size} bytes long; the limit is {MAX_LINE_BYTES}")
+        problem = outgoing_problem(text)
+        if problem:
+            raise ValueError(problem)
         with self._send_lock:
             self.sock.sendall(encode_line(text))
 

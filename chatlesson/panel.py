@@ -64,7 +64,7 @@ import ipywidgets as widgets
 
 from .client import ChatClient, NicknameRejected
 from .panel_state import RoomState
-from .protocol import MAX_LINE_BYTES, ENCODING, Message
+from .protocol import Message, outgoing_problem
 from .safetext import printable
 from .server import DEFAULT_HOST, DEFAULT_PORT, ChatServer
 
@@ -113,6 +113,12 @@ def _styled(kind: str, text: str, speaker: str | None, me: str | None) -> str:
         return f"\x1b[{colour}m{speaker}\x1b[0m{text[len(speaker):]}"
     colour = _COLOURS.get(kind)
     return f"\x1b[{colour}m{text}\x1b[0m" if colour else text
+
+
+def _on_enter(box: widgets.Text, action) -> None:
+    """Run ``action()`` when Enter is pressed in ``box`` (it sends the kernel a "submit" event)."""
+    box.on_msg(lambda _widget, content, _buffers:
+               action() if content.get("event") == "submit" else None)
 
 
 def _part(widget: widgets.DOMWidget, css_class: str) -> widgets.DOMWidget:
@@ -210,9 +216,9 @@ class ChatPanel(widgets.VBox):
         self.connect_button.on_click(lambda _: self.connect())
         self.disconnect_button.on_click(lambda _: self.disconnect())
         self.send_button.on_click(lambda _: self._send_typed())
-        self.input_box.on_msg(self._input_message)
+        _on_enter(self.input_box, self._send_typed)
         self.join_button.on_click(lambda _: self._join_typed())
-        self.room_box.on_msg(self._room_message)
+        _on_enter(self.room_box, self._join_typed)
 
         with self._lock:
             self._show_status("disconnected")
@@ -390,13 +396,9 @@ class ChatPanel(widgets.VBox):
         """
         if not text.strip():
             return False
-        if "\n" in text or "\r" in text:
-            self._add_line("panel-error", "-- a message is one line: remove the line breaks")
-            return False
-        size = len(text.encode(ENCODING))
-        if size > MAX_LINE_BYTES:
-            self._add_line("panel-error", f"-- message too long ({size} bytes; the limit is "
-                                          f"{MAX_LINE_BYTES}): shorten it and send again")
+        problem = outgoing_problem(text)
+        if problem:
+            self._add_line("panel-error", f"-- {problem}")
             return False
         with self._lock:
             client = self._client
@@ -414,10 +416,6 @@ class ChatPanel(widgets.VBox):
         if self.say(self.input_box.value):
             self.input_box.value = ""
 
-    def _input_message(self, _widget, content, _buffers) -> None:
-        # The text box tells the kernel about Enter with a "submit" event.
-        if content.get("event") == "submit":
-            self._send_typed()
 
     def join_room(self, room: str) -> bool:
         """Go to ``room`` (the server creates it if new); True if the request went out."""
@@ -432,9 +430,6 @@ class ChatPanel(widgets.VBox):
         if self.join_room(self.room_box.value):
             self.room_box.value = ""
 
-    def _room_message(self, _widget, content, _buffers) -> None:
-        if content.get("event") == "submit":
-            self._join_typed()
 
     # --- Receiving (these run in the ChatClient's receiving thread) --------
 

@@ -43,6 +43,17 @@ def encode_line(text: str) -> bytes:
     return (text + "\n").encode(ENCODING)
 
 
+def outgoing_problem(text: str) -> str | None:
+    """Why a client should not send ``text`` as one line, or None if it can."""
+    if "\n" in text or "\r" in text:
+        return "a message is one line: remove the line breaks"
+    size = len(text.encode(ENCODING))
+    if size > MAX_LINE_BYTES:
+        return (f"message too long ({size} bytes; the limit is {MAX_LINE_BYTES}): "
+                "shorten it and send again")
+    return None
+
+
 # --- Formatting: what the server says -------------------------------------
 
 
