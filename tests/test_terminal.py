@@ -62,6 +62,13 @@ class Terminal:
         os.close(self.master)
 
 
+def join_as(terminal: Terminal, nick: str) -> None:
+    """Answer the nickname prompt the way a person would, and wait for the welcome."""
+    terminal.wait_for(lambda ls: any(l.startswith("Nickname:") for l in ls), "the nickname prompt")
+    terminal.type(f"{nick}\r")
+    terminal.wait_for(lambda ls: any(f"Welcome, {nick}!" in l for l in ls), "the welcome")
+
+
 @pytest.fixture
 def terminal(server):
     term = Terminal("--port", str(server.port))
@@ -70,9 +77,7 @@ def terminal(server):
 
 
 def test_typing_is_not_garbled_by_incoming_lines(server, terminal):
-    terminal.wait_for(lambda ls: any(l.startswith("Nickname:") for l in ls), "the nickname prompt")
-    terminal.type("bob\r")
-    terminal.wait_for(lambda ls: any("Welcome, bob!" in l for l in ls), "the welcome")
+    join_as(terminal, "bob")
     with RawClient(server.address) as ada:
         ada.join("ada")
         terminal.type("half a sentence")
@@ -117,9 +122,7 @@ def colour_of(terminal: Terminal, text: str) -> str:
 
 
 def test_notices_errors_and_private_messages_look_different(server, terminal):
-    terminal.wait_for(lambda ls: any(l.startswith("Nickname:") for l in ls), "the nickname prompt")
-    terminal.type("bob\r")
-    terminal.wait_for(lambda ls: any("Welcome, bob!" in l for l in ls), "the welcome")
+    join_as(terminal, "bob")
     with RawClient(server.address) as ada:
         ada.join("ada")
         ada.send("/msg bob just between us")
