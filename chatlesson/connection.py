@@ -40,11 +40,6 @@ class Connection:
     def __repr__(self) -> str:
         return f"<Connection {self.number} {self.address}>"
 
-    @property
-    def pending_bytes(self) -> int:
-        with self._ready:
-            return self._pending
-
     def enqueue(self, data: bytes) -> None:
         """Queue bytes for this client; never blocks."""
         with self._ready:

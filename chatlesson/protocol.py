@@ -192,8 +192,9 @@ def parse_line(line: str) -> Message:
         return _parse_notice(line)
     if line.startswith(ACTION_PREFIX) and (m := _ACTION.fullmatch(line)):
         return Message("action", m["text"], line, nick=m["nick"])
-    if line.startswith(("[from ", "[to ")) and (m := _PRIVATE.fullmatch(line)):
-        return Message("private", m["text"], line, nick=m["nick"], outgoing=line.startswith("[to "))
+    if line.startswith((PRIVATE_FROM_PREFIX, PRIVATE_TO_PREFIX)) and (m := _PRIVATE.fullmatch(line)):
+        return Message("private", m["text"], line, nick=m["nick"],
+                       outgoing=line.startswith(PRIVATE_TO_PREFIX))
     if m := _CHAT.fullmatch(line):
         return Message("chat", m["text"], line, nick=m["nick"])
     return Message("notice", line, line)
