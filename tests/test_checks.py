@@ -71,31 +71,63 @@ def test_unfilled_student_copy_is_not_done(checker):
     assert "# YOUR CODE HERE" in result.hint
 
 
-def _wrong_answers():
-    answers = []
+def _answer_modules():
+    """Each checker with its module of answers, tests/wrong/<checker without "check_">.py."""
     for checker in CHECKS:
         path = WRONG / f"{checker.removeprefix('check_')}.py"
         spec = importlib.util.spec_from_file_location(f"wrong_{path.stem}", path)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
+        yield checker, path, module
+
+
+def _wrong_answers():
+    answers = []
+    for checker, path, module in _answer_modules():
         for function, expected in module.CAUGHT.items():
             answers.append(pytest.param(checker, path, function, expected,
                                         id=f"{path.stem}-{function}"))
     return answers
 
 
-@pytest.mark.parametrize("checker, path, function, expected", _wrong_answers())
-def test_wrong_answer_is_caught(checker, path, function, expected):
-    status, problem, hint = expected
+def _right_answers():
+    """The names in each module's ``RIGHT`` list: right answers written differently."""
+    return [pytest.param(checker, path, function, id=f"{path.stem}-{function}")
+            for checker, path, module in _answer_modules()
+            for function in getattr(module, "RIGHT", [])]
+
+
+def _run_answer(checker, path, function):
+    """Run the check on one function of ``path``, in the namespace of the lesson's given code."""
     lesson = CHECKS[checker][0]
     names = namespace(read(SOLUTIONS, lesson), exercises=False)  # the given code only
     exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), names)
-    result = run_check(checker, names, names[function])
+    return run_check(checker, names, names[function])
+
+
+@pytest.mark.parametrize("checker, path, function, expected", _wrong_answers())
+def test_wrong_answer_is_caught(checker, path, function, expected):
+    status, problem, hint = expected
+    result = _run_answer(checker, path, function)
     assert not result.passed
     assert result.status == status, result.text
     assert problem in result.problem, result.text
     assert hint in result.hint, result.text
     assert "✘" in result.text
+
+
+@pytest.mark.parametrize("checker, path, function", _right_answers())
+def test_right_answer_written_differently_passes(checker, path, function):
+    result = _run_answer(checker, path, function)
+    assert result.passed, result.text
+    assert "✘" not in result.text
+
+
+def test_right_and_wrong_answers_are_told_apart():
+    """No function is listed both as right and as wrong."""
+    for _, path, module in _answer_modules():
+        both = set(getattr(module, "RIGHT", [])) & set(module.CAUGHT)
+        assert not both, f"{path.name}: {both}"
 
 
 def test_every_checker_has_several_wrong_answers():

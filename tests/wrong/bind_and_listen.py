@@ -69,3 +69,11 @@ CAUGHT = {
     "udp": ("failed", "TCP socket", "SOCK_STREAM"),
     "waits_for_a_client": ("timeout", "did not return", "accept()"),
 }
+
+
+def create_server():
+    """socket.create_server makes, binds and listens in one call (IPv4 TCP by default)."""
+    return socket.create_server(("127.0.0.1", 0))
+
+
+RIGHT = ["create_server"]

@@ -66,3 +66,14 @@ CAUGHT = {
     "global_list": ("failed", "not in the list you were given", "`clients` argument"),
     "empties_the_list": ("failed", "changed the list", "leave the list"),
 }
+
+
+def right_index_loop(clients, message):
+    """A while loop over positions instead of a for loop over the clients."""
+    index = 0
+    while index < len(clients):
+        clients[index].sendall(bytes(message + "\n", "utf-8"))
+        index += 1
+
+
+RIGHT = ["right_index_loop"]

@@ -161,3 +161,27 @@ CAUGHT = {
                          "treat an error from recv() like an empty read"),
     "not_to_sender": ("failed", "bob received no complete line", "the sender included"),
 }
+
+
+def right_partition(client):
+    """partition instead of split, and removal by position."""
+    buffer = b""
+    while True:
+        try:
+            data = client.recv(1024)
+        except OSError:
+            break
+        if not data:
+            break
+        buffer += data
+        while b"\n" in buffer:
+            line, _, buffer = buffer.partition(b"\n")
+            broadcast(clients, nicknames[clients.index(client)] + ": " + line.decode("utf-8"))
+    index = clients.index(client)
+    clients.pop(index)
+    nickname = nicknames.pop(index)
+    client.close()
+    broadcast(clients, "*** " + nickname + " left")
+
+
+RIGHT = ["right_partition"]
