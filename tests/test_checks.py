@@ -10,7 +10,7 @@ import time
 import pytest
 
 import chatlesson.checks
-from chatlesson.checks import core
+from chatlesson.checks import core, verdict
 from exercise_notebooks import (CHECKS, EXERCISES, SOLUTIONS, WRONG, is_check, namespace, read,
                                 run_check)
 
@@ -165,6 +165,51 @@ def test_a_failure_says_what_was_sent_expected_and_arrived():
 def test_the_verdict_is_printed(capsys):
     result = chatlesson.checks.check_broadcast(lambda clients, message: None)
     assert capsys.readouterr().out == result.text + "\n"
+
+
+def test_in_ipython_the_verdict_is_shown_as_html_with_the_text_as_fallback(monkeypatch, capsys):
+    import IPython
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(IPython, "get_ipython", lambda: object())
+    monkeypatch.setattr(IPython.display, "display",
+                        lambda bundle, raw: shown.append((bundle, raw)))
+    result = chatlesson.checks.check_broadcast(lambda clients, message: None)
+    assert capsys.readouterr().out == ""
+    ((bundle, raw),) = shown
+    assert raw and set(bundle) == {"text/plain", "text/html"}
+    assert bundle["text/plain"] == result.text  # what nbval compares, and what tests assert
+    assert bundle["text/html"] == result.html
+
+
+def test_the_html_verdict_escapes_what_the_student_sent_and_marks_the_difference():
+    def broadcast(clients, message):
+        for client in clients:
+            client.sendall(f"<script>alert(1)</script> & {message}\n".encode("utf-8"))
+
+    html = chatlesson.checks.check_broadcast(broadcast).html
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; " in html
+    # The arrived line marks the part that differs: what came before the expected text.
+    assert ('<span style="background: rgba(198, 40, 40, 0.25); border-radius: 2px">'
+            "&lt;script&gt;alert(1)&lt;/script&gt; &amp; </span>hello everyone") in html
+    assert "color: var(--jp-error-color1, #c62828)\">Client 1 of 3 received the wrong bytes." in html
+
+
+def test_the_html_verdict_marks_what_is_missing():
+    html = verdict.to_html(["Checking x", "✘ wrong", "    expected: 'hi\\n'",
+                            "    arrived:  'hi'", "  Hint: add it", "Not passed yet: fix it"])
+    assert "&#x27;hi<span style=\"background: rgba(46, 125, 50, 0.25)" in html  # \n is missing
+    assert 'title="something is missing here"></span>&#x27;' in html
+    assert "<b>Hint:</b> add it" in html
+
+
+def test_a_passing_verdict_in_html_has_every_line_in_green_ticks():
+    result = chatlesson.checks.check_broadcast(
+        lambda clients, message: [client.sendall(f"{message}\n".encode()) for client in clients])
+    assert result.passed
+    assert result.html.count("✔</span>") == result.text.count("✔")
+    assert "All checks passed. Well done!</div>" in result.html
 
 
 def test_something_that_is_not_a_function_gets_a_clear_verdict():

@@ -4,9 +4,10 @@ A checker is a function decorated with ``@checker(title)``. It receives a
 ``Checker`` and the student's function(s), drives the student's code over
 real sockets, notes what went right with ``c.ok(...)`` and stops at the
 first problem with ``c.fail(...)``. The decorator turns that into a
-``Result``, prints the verdict and cleans up: every socket the checker made
-is shut down, and student code still running is stopped. So a notebook
-cell never freezes, whatever the student wrote.
+``Result``, shows the verdict (``verdict.py``: coloured in JupyterLab) and
+cleans up: every socket the checker made is shut down, and student code
+still running is stopped. So a notebook cell never freezes, whatever the
+student wrote.
 
 Verdicts never mention ports, addresses or timings: the solutions notebooks
 are compared run to run by nbval.
@@ -26,6 +27,7 @@ import traceback
 import weakref
 from dataclasses import dataclass, field
 
+from . import verdict
 from .sockets import (HOST, LineTimeout, Peer, PeerClosed, TappedListener, TappedSocket,
                       shut)
 
@@ -73,8 +75,13 @@ class Result:
     def __bool__(self) -> bool:
         return self.passed
 
+    @property
+    def html(self) -> str:
+        """The verdict as HTML: the same words, ✔ and ✘ in colour, differences marked."""
+        return verdict.to_html(self.lines)
+
     def _ipython_display_(self) -> None:
-        """Show nothing: the check has already printed its verdict."""
+        """Show nothing: the check has already displayed its verdict."""
 
 
 class StudentCodeStopped(BaseException):
@@ -431,7 +438,7 @@ class Checker:
 
 
 def checker(title: str):
-    """Make ``body(c, *args)`` a checker: it prints its verdict and returns a ``Result``."""
+    """Make ``body(c, *args)`` a checker: it shows its verdict and returns a ``Result``."""
 
     def decorate(body):
         @functools.wraps(body)
@@ -448,7 +455,7 @@ def checker(title: str):
             finally:
                 c.cleanup()
             result = c.result()
-            print(result.text)
+            verdict.show(result.text, result.lines)
             return result
 
         return check
