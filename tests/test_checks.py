@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import socket
 import threading
 import time
 
@@ -11,6 +12,7 @@ import pytest
 
 import chatlesson.checks
 from chatlesson.checks import core, verdict
+from chatlesson.checks.sockets import HOST
 from exercise_notebooks import (CHECKS, EXERCISES, SOLUTIONS, WRONG, is_check, namespace, read,
                                 run_check)
 
@@ -229,6 +231,30 @@ def test_a_hang_is_a_timeout_that_names_its_step():
     assert time.monotonic() - started < 3
     assert result.status == "timeout"
     assert "did not return while creating the server socket" in result.problem
+
+
+def test_a_fixed_port_gets_the_same_verdict_run_after_run():
+    """The checker's own test connection leaves no TIME_WAIT behind on the student's port."""
+    with socket.create_server((HOST, 0)) as probe:  # a port that is free right now
+        port = probe.getsockname()[1]
+
+    def make_server_socket():  # the tutorial's way: a fixed port, no SO_REUSEADDR
+        server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        server.bind((HOST, port))
+        server.listen()
+        return server
+
+    verdicts = [chatlesson.checks.check_bind_and_listen(make_server_socket) for _ in range(3)]
+    assert [v.text for v in verdicts] == [verdicts[0].text] * 3
+    assert "while creating a second server socket: the port is already in use" in \
+        verdicts[0].problem
+
+
+def test_passing_a_socket_instead_of_the_function_shows_no_port():
+    with socket.create_server((HOST, 0)) as server:
+        result = chatlesson.checks.check_bind_and_listen(server)
+    assert result.problem == ("Expected the function make_server_socket, "
+                              "but got a value of type socket.")
 
 
 def test_a_crash_is_reported_with_the_line_of_student_code_that_raised():

@@ -185,14 +185,19 @@ def exception_hint(exc: BaseException) -> str:
         return ("The other side has gone and your code still used its socket. Remove a client "
                 "that left before sending to the others, and treat an error from recv() like "
                 "an empty read.")
-    if isinstance(exc, OSError) and exc.errno == errno.EADDRINUSE:
-        return ("That port is already taken by another program. Bind to port 0: the system "
-                "then picks a free port, and getsockname() tells you which.")
+    if isinstance(exc, OSError) and exc.errno in (errno.EADDRINUSE,
+                                                  getattr(errno, "WSAEADDRINUSE", 10048)):
+        return ("That port is already in use (by another program or kernel, or by a socket of "
+                "yours still open). Bind to port 0: the system then picks a free port, and "
+                "getsockname() tells you which.")
     if isinstance(exc, OSError) and exc.errno == errno.EBADF:
         return "A socket was used after it was closed. Close a socket last, once you are done with it."
     if isinstance(exc, ValueError) and "not in list" in message:
         return ("Something was looked up or removed in a list that no longer holds it. "
                 "Find the client's position once, then remove the client and its nickname once.")
+    if isinstance(exc, TypeError) and "positional argument" in message:
+        return ("The check calls your function with the arguments the exercise shows: keep "
+                "its parameters as they are given.")
     if isinstance(exc, NameError):
         return ("Your code uses a name that is not defined here. Check the spelling, and run "
                 "the cells above this one first.")
@@ -466,5 +471,6 @@ def checker(title: str):
 def need_function(c: Checker, function, name: str) -> None:
     """Fail clearly when a check is given something that is not a function."""
     if not callable(function):
-        c.fail(f"Expected the function {name}, but got {shown(function)}.",
+        got = "None" if function is None else f"a value of type {type(function).__name__}"
+        c.fail(f"Expected the function {name}, but got {got}.",
                hint=f"Pass the function itself, without calling it: check(...) gets {name}, not {name}().")
