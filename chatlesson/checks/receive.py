@@ -1,17 +1,22 @@
 """Lesson 04: ``receive(server)``, the accept loop that starts a ``handle`` thread per client.
 
 No handshake yet: the server names its guests itself (lesson 05 asks them).
-The helpers here are shared with the lesson 05 checks, whose ``receive``
-only adds the handshake.
+What is shared with the lesson 05 checks (whose ``receive`` adds the
+handshake) lives here too: ``Run`` drives a student's accept loop, and
+``StagedListener`` hands it sockets whose client can be made to vanish at
+an exact moment (just before the server's next send), so "a client died
+right then" is the same every run, on every system.
 """
 
 from __future__ import annotations
 
 import contextlib
+import select
+import threading
 import time
 
-from .core import Checker, StudentCall, checker, need_function, phrase, shown
-from .sockets import Peer, shut
+from .core import Checker, StudentCall, checker, last_line, need_function, phrase, shown
+from .sockets import Peer, TappedListener, TappedSocket, shut
 
 LABEL = "receive(server)"
 
@@ -20,71 +25,316 @@ THREAD_HINT = ("receive must not wait for one client: run handle in its own thre
                "and go straight back to accept().")
 CHAT_HINT = ("Start a thread that runs handle(client) for every client: that loop is what "
              "reads the client's lines and broadcasts them.")
+OWN_CLIENT_HINT = ("Each thread must serve the client accept() has just returned: start it with "
+                   "args=(client,), not with another socket from the list.")
 STOP_HINT = "When accept() raises OSError (the server socket was shut down), leave the loop."
-NAME_HINT = ('Tell the new client its name, e.g. client.sendall(f"*** You are {nickname}\\n"'
-             '.encode("utf-8")), after adding it to the lists and starting its thread.')
+NAME_HINT = ("Tell the new client its name with one line, exactly '*** You are ' and its "
+             "nickname, ending in \"\\n\", after adding it to the lists and starting its thread.")
+GONE_HINT = ("A client can leave at any moment, even before the server has said a word to it: "
+             "then sendall raises OSError. Catch it and go back to accept(); the client's "
+             "handle thread removes it from the lists.")
+DAEMON_HINT = ("Start the thread with daemon=True: handle waits in recv() for as long as its "
+               "client stays, and a thread that is not a daemon keeps Python from exiting.")
+ORDER_HINT = ("clients and nicknames go side by side: add the client and its nickname at the "
+              "same position (append both), so nicknames[i] stays the name of clients[i].")
+LISTS_HINT = ("When a client leaves, remove it and its nickname by position: index = "
+              "clients.index(client), then pop that index from both lists. "
+              "nicknames.remove(nickname) removes the first entry with that name, which may be "
+              "someone else's.")
 
 
-def wait_lists(c: Checker, call: StudentCall, clients, nicknames, expected, step: str,
-               hint) -> None:
-    """Wait until the lists match ``expected`` (student code changes them in its own threads).
+# --- Sockets whose client leaves at a chosen moment ---------------------------------
 
-    ``expected`` is a list of nicknames, or a number when any names will do.
+
+class StagedSocket(TappedSocket):
+    """The server's end of a connection; ``leave_before_send`` makes its client vanish.
+
+    Set it to a function returning True when the client should be gone: the
+    next ``send``/``sendall`` for which it is True first resets the
+    connection from the client's side and waits until this end has seen it.
+    The send then fails as it would if the client had died a moment before.
     """
-    def right() -> bool:
-        if isinstance(expected, int):
-            return len(nicknames) == expected and len(clients) == expected
-        return nicknames == expected and len(clients) == len(expected)
 
-    until = time.monotonic() + c.timeout
-    while not right() and time.monotonic() < until:
-        c.alive(call, step)
-        time.sleep(0.005)  # a deadline loop: the lists give no signal when they change
-    if right():
-        return
-    count = expected if isinstance(expected, int) else len(expected)
-    if isinstance(expected, list) and nicknames != expected:
-        c.fail(f"After {step}, nicknames is not right.", expected=shown(expected),
-               arrived=shown(list(nicknames)), hint=hint(nicknames, expected))
-    if len(nicknames) != count:
-        c.fail(f"After {step}, nicknames should hold {count} names.",
-               expected=f"{count} nicknames", arrived=shown(list(nicknames)),
-               hint=hint(nicknames, expected))
-    c.fail(f"After {step}, clients does not hold one socket per nickname.",
-           expected=f"{count} clients", arrived=f"{len(clients)} clients",
-           hint="Add the client's socket to clients when you add its nickname.")
+    leave_before_send = None
+    client: Peer | None = None
+    peers: dict | None = None  # the listener's clients, by address (see StagedListener)
 
+    def _maybe_leave(self) -> None:
+        when = self.leave_before_send
+        if when is None or not when(self):
+            return
+        self.leave_before_send = None
+        until = time.monotonic() + 2.0
+        while self.client is None and self.peers is not None and time.monotonic() < until:
+            # The checker registers its end right after connect(), which may return a moment
+            # after the student's accept() did.
+            self.client = self.peers.get(self.getpeername())
+            time.sleep(0.001)
+        if self.client is None:
+            return
+        self.client.reset()
+        until = time.monotonic() + 2.0
+        while time.monotonic() < until and self.fileno() != -1:
+            try:
+                if select.select([self], [], [], 0.01)[0]:
+                    break  # the reset has arrived (or the handle thread has already closed us)
+            except (OSError, ValueError):
+                break
 
-def chat(c: Checker, peer: Peer, expected: str, step: str, call, sent: str) -> None:
-    """The next chat line ``peer`` sees; greetings and notices (no ": ") are skipped."""
-    for _ in range(3):
-        got = c.line(peer, step, call=call, expected=shown(expected + "\n"), sent=sent,
-                     hint=CHAT_HINT)
-        if got.startswith("*** ") or ": " not in got:
-            continue  # a welcome or a joined line: not what this step is about
-        if got != expected:
-            c.fail(f"{peer.name} received the wrong line while {step}.", sent=sent,
-                   expected=shown(expected + "\n"), arrived=shown(got + "\n"), hint=CHAT_HINT)
-        return
-    c.fail(f"{peer.name} did not receive the chat line while {step}.", sent=sent,
-           expected=shown(expected + "\n"), hint=CHAT_HINT)
+    def send(self, data, flags=0):
+        self._maybe_leave()
+        return super().send(data, flags)
+
+    def sendall(self, data, flags=0):
+        self._maybe_leave()
+        return super().sendall(data, flags)
 
 
-def leave_and_stop(c: Checker, call: StudentCall, server, clients, nicknames,
-                   first: Peer, second: Peer, hint) -> None:
-    """Both clients leave, one at a time; then the server socket is shut down."""
-    # One at a time, so that no handle thread sends to a client that is leaving too.
-    first.sock.close()
-    wait_lists(c, call, clients, nicknames, 1, f"{phrase(first.name)} left", hint)
-    c.line(second, f"{phrase(first.name)} left", call=call)  # handle tells the others
-    second.sock.close()
-    wait_lists(c, call, clients, nicknames, 0, f"{phrase(second.name)} left", hint)
-    shut(server)
-    step = "the server socket was shut down"
-    if not call.wait(c.timeout):
-        c.fail(f"Timed out: {LABEL} did not stop when {step}.", status="timeout", hint=STOP_HINT)
-    if call.error is not None and not isinstance(call.error, OSError):
-        c.crashed(call, step)  # an OSError from accept() is one way for the loop to end
+class StagedListener(TappedListener):
+    """A listening socket that hands out ``StagedSocket`` objects and counts accept calls."""
+
+    def __init__(self, on_accept):
+        super().__init__(on_accept)
+        self.waiting = 0  # how many times accept() has been called
+        self._called = threading.Condition()
+        self.peers: dict = {}  # the checker's end of each connection, by its address
+        self.plan = None  # ``leave_before_send`` for the next connection accepted
+
+    def accept(self):
+        with self._called:
+            self.waiting += 1
+            self._called.notify_all()
+        fd, address = self._accept()
+        sock = StagedSocket(self.family, self.type, self.proto, fileno=fd)
+        sock.setblocking(True)
+        sock.peers, sock.leave_before_send, self.plan = self.peers, self.plan, None
+        self._on_accept(sock)
+        self.accepted.append(sock)
+        return sock, address
+
+    def wait_accepting(self, count: int, timeout: float) -> bool:
+        """Wait until accept() has been called ``count`` times."""
+        with self._called:
+            return self._called.wait_for(lambda: self.waiting >= count, timeout)
+
+
+def staged_listener(c: Checker) -> StagedListener:
+    sock = c.keep(StagedListener(on_accept=c.keep))
+    sock.bind(("127.0.0.1", 0))
+    sock.listen()
+    return sock
+
+
+# --- Watching the threads student code starts ----------------------------------------
+
+
+class ThreadWatch:
+    """The threads student code starts during a check, and the exceptions that end them."""
+
+    def __init__(self):
+        self.before = set(threading.enumerate())
+        self.errors: list[tuple[threading.Thread, BaseException]] = []
+        self._previous = None
+
+    def __enter__(self):
+        self._previous = threading.excepthook
+
+        def hook(args):
+            if args.thread is not None and not args.thread.name.startswith("chatlesson-check"):
+                if args.exc_type is not SystemExit and args.exc_value is not None:
+                    self.errors.append((args.thread, args.exc_value))
+                    return
+            self._previous(args)
+
+        threading.excepthook = hook
+        return self
+
+    def __exit__(self, *exc):
+        threading.excepthook = self._previous
+
+    def started(self) -> list[threading.Thread]:
+        """Threads student code started that are still running."""
+        return [t for t in threading.enumerate()
+                if t not in self.before and not t.name.startswith("chatlesson-check")
+                and t.is_alive()]
+
+
+def thread_error_hint(exc: BaseException) -> str:
+    text = str(exc)
+    if isinstance(exc, TypeError) and ("iterable" in text or "positional argument" in text):
+        return ("args must be a tuple holding the client: args=(client,), with the comma. "
+                "(client) without a comma is just the socket.")
+    if isinstance(exc, ValueError) and "not in list" in text:
+        return ("handle looked for its client in clients and it was not there: add the client "
+                "to clients (and its nickname to nicknames) before you start its thread.")
+    if isinstance(exc, IndexError):
+        return ORDER_HINT
+    return "Read the error line above: the thread that runs handle stopped because of it."
+
+
+# --- Driving the accept loop -----------------------------------------------------------
+
+
+class Run:
+    """A student's accept loop running on a listening socket of the checker's."""
+
+    def __init__(self, c: Checker, receive, clients, nicknames, watch: ThreadWatch,
+                 label: str = LABEL):
+        self.c = c
+        self.clients = clients
+        self.nicknames = nicknames
+        self.watch = watch
+        self.server = staged_listener(c)
+        self.address = self.server.getsockname()
+        self.call: StudentCall = c.start(receive, self.server, label=label)
+        self.label = label
+        self.crash_hint: str | None = None  # what an OSError from student code means now
+
+    # What went wrong in student threads is reported first: it is the real cause.
+    def alive(self, step: str) -> None:
+        if self.call.crashed and isinstance(self.call.error, OSError) and self.crash_hint:
+            self.c.crashed(self.call, step, self.crash_hint)
+        self.c.alive(self.call, step)
+        if self.watch.errors:
+            thread, exc = self.watch.errors[0]
+            self.c.fail(f"The thread that runs handle raised an exception while {step}.",
+                        arrived=last_line(exc), hint=thread_error_hint(exc), status="error")
+
+    def connect(self, name: str, leave=None) -> tuple[Peer, StagedSocket]:
+        """A new client; returns its peer and, once accepted, the server's end of it.
+
+        ``leave(sock)`` returning True before a send makes the client vanish then.
+        """
+        count = len(self.server.accepted)
+        self.server.plan = leave
+        peer = self.c.connect(self.address, name)
+        self.server.peers[peer.sock.getsockname()] = peer
+        step = f"{phrase(name)} connected"
+        until = time.monotonic() + self.c.timeout
+        while len(self.server.accepted) <= count:
+            self.alive(step)
+            if self.call.done.is_set():
+                self.c.fail(f"{self.label} returned {shown(self.call.returned)} before "
+                            f"{phrase(name)} connected.", hint=STOP_HINT)
+            if time.monotonic() > until:
+                self.c.fail(f"Timed out: {self.label} did not accept {phrase(name)}.",
+                            status="timeout", hint=THREAD_HINT)
+            time.sleep(0.005)  # a deadline loop: accept() gives no other signal
+        sock = self.server.accepted[count]
+        sock.client = peer
+        return peer, sock
+
+    def back_to_accept(self, step: str, hint: str = THREAD_HINT) -> None:
+        """Wait until the loop calls accept() again (it has finished with the last client)."""
+        count = len(self.server.accepted) + 1
+        until = time.monotonic() + self.c.timeout
+        while not self.server.wait_accepting(count, 0.02):
+            self.alive(step)
+            if self.call.done.is_set():
+                self.c.fail(f"{self.label} returned {shown(self.call.returned)} after {step}; "
+                            "it should go on accepting clients.", hint=hint)
+            if time.monotonic() > until:
+                self.c.fail(f"Timed out: {self.label} did not go back to accept() after {step}.",
+                            status="timeout", hint=hint)
+
+    def wait_lists(self, expected: list, socks: list, step: str, hint) -> None:
+        """Wait until ``nicknames == expected`` and ``clients`` holds ``socks`` in that order."""
+        clients, nicknames = self.clients, self.nicknames
+
+        def right() -> bool:
+            return (list(nicknames) == expected and len(clients) == len(socks)
+                    and all(a is b for a, b in zip(clients, socks)))
+
+        until = time.monotonic() + self.c.timeout
+        while not right() and time.monotonic() < until:
+            self.alive(step)
+            time.sleep(0.005)  # a deadline loop: the lists give no signal when they change
+        if right():
+            return
+        self.alive(step)
+        names = list(nicknames)
+        if any(isinstance(n, bytes) for n in names):
+            self.c.fail(f"After {step}, nicknames holds bytes.", expected=shown(expected),
+                        arrived=shown(names),
+                        hint='Decode the nickname before you store it: line.decode("utf-8").')
+        if len(names) != len(expected):
+            self.c.fail(f"After {step}, nicknames should hold {len(expected)} "
+                        f"name{'s' if len(expected) != 1 else ''}.",
+                        expected=shown(expected), arrived=shown(names),
+                        hint=hint(names, expected) if callable(hint) else hint)
+        if len(clients) != len(socks) or any(s not in clients for s in socks):
+            self.c.fail(f"After {step}, clients does not hold the right sockets.",
+                        expected=f"{len(socks)} clients, one per nickname",
+                        arrived=f"{len(clients)} clients",
+                        hint="Add the client's socket to clients when you add its nickname.")
+        # A step-specific hint (a string) says why the lists fell out of step here.
+        order_hint = hint if isinstance(hint, str) else ORDER_HINT
+        if sorted(map(str, names)) == sorted(map(str, expected)) and names != expected:
+            self.c.fail(f"After {step}, clients and nicknames are out of step.",
+                        expected=f"nicknames == {expected!r}", arrived=shown(names),
+                        hint=order_hint)
+        if list(clients) != socks:
+            self.c.fail(f"After {step}, clients and nicknames are out of step: a nickname "
+                        "is beside another person's socket.",
+                        expected=f"nicknames == {expected!r}, each beside its own client",
+                        arrived=shown(names), hint=order_hint)
+        self.c.fail(f"After {step}, nicknames is not right.", expected=shown(expected),
+                    arrived=shown(names), hint=hint(names, expected) if callable(hint) else hint)
+
+    def line(self, peer: Peer, expected: str, step: str, hint, *, skip_notices=False,
+             mismatch_hint=None, sent=None) -> None:
+        """The next line ``peer`` receives must be exactly ``expected``."""
+        for _ in range(6):
+            self.alive(step)
+            got = self.c.line(peer, step, call=self.call, expected=shown(expected + "\n"),
+                              sent=sent, hint=hint)
+            if got == expected:
+                return
+            if skip_notices and got.startswith("*** ") and not expected.startswith("*** "):
+                continue  # a joined or left line: not what this step is about
+            self.alive(step)
+            if callable(mismatch_hint):
+                mismatch_hint = mismatch_hint(got)
+            self.c.fail(f"{peer.name} received the wrong line while {step}.", sent=sent,
+                        expected=shown(expected + "\n"), arrived=shown(got + "\n"),
+                        hint=mismatch_hint or hint)
+        self.c.fail(f"{peer.name} received too many notices while {step}.", sent=sent,
+                    expected=shown(expected + "\n"), hint=hint)
+
+    def threads(self, count: int, step: str) -> None:
+        """``count`` handle threads run (one per client in the lists), each a daemon."""
+        until = time.monotonic() + self.c.timeout
+        while len(self.watch.started()) != count and time.monotonic() < until:
+            self.alive(step)
+            time.sleep(0.005)  # a deadline loop: threads end when their client has left
+        self.alive(step)
+        started = self.watch.started()
+        if len(started) > count:
+            self.c.fail(f"After {step}, {len(started)} threads that receive started are "
+                        f"running, for {count} client{'s' if count != 1 else ''}.",
+                        expected=f"{count} (one handle thread per client)",
+                        arrived=f"{len(started)}",
+                        hint="Start exactly one thread per client, and only for a client "
+                             "that joined: the one that runs handle(client).")
+        if len(started) < count and self.server.waiting <= len(self.server.accepted):
+            self.c.fail(f"After {step}, {self.label} did not go back to accept(): it is still "
+                        "busy with the last client.", hint=THREAD_HINT)
+        if len(started) < count:
+            self.c.fail(f"After {step}, fewer threads are running than clients are online.",
+                        expected=f"{count} (one handle thread per client)",
+                        arrived=f"{len(started)}", hint=CHAT_HINT)
+        if not all(t.daemon for t in started):
+            self.c.fail("The thread that runs handle is not a daemon thread.",
+                        expected="daemon=True", arrived="daemon=False", hint=DAEMON_HINT)
+
+    def stop(self) -> None:
+        shut(self.server)
+        step = "the server socket was shut down"
+        if not self.call.wait(self.c.timeout):
+            self.c.fail(f"Timed out: {self.label} did not stop when {step}.", status="timeout",
+                        hint=STOP_HINT)
+        if self.call.error is not None and not isinstance(self.call.error, OSError):
+            self.c.crashed(self.call, step)  # an OSError from accept() is one way to end
 
 
 def need_lists(c: Checker, clients, nicknames, name: str) -> None:
@@ -105,53 +355,149 @@ def emptied(clients, nicknames):
         nicknames.clear()
 
 
+# --- The lesson 04 check ---------------------------------------------------------------
+
+
 def _guest_hint(nicknames, expected) -> str:
-    return "Add each new client and a nickname for it: clients.append(client), nicknames.append(nickname)."
-
-
-def _greeted(c: Checker, peer: Peer, call, index: int, nicknames, step: str) -> None:
-    got = c.line(peer, step, call=call, expected="a line with its nickname",
-                 hint=THREAD_HINT if index else NAME_HINT)
-    if len(nicknames) > index and nicknames[index] not in got:
-        c.fail(f"{peer.name} was not told its nickname.",
-               expected=f"a line such as '*** You are {nicknames[index]}\\n'",
-               arrived=shown(got + "\n"), hint=NAME_HINT)
+    if len(nicknames) < len(expected):
+        return ("Add each new client and a nickname for it: clients.append(client), "
+                "nicknames.append(nickname).")
+    return "Add each client once, with its nickname."
 
 
 @checker("receive(server)")
 def check_receive(c: Checker, receive, clients, nicknames) -> None:
     need_function(c, receive, "receive")
     need_lists(c, clients, nicknames, "check_receive")
-    with emptied(clients, nicknames):
-        _check(c, receive, clients, nicknames)
+    with emptied(clients, nicknames), ThreadWatch() as watch:
+        _check(c, Run(c, receive, clients, nicknames, watch))
 
 
-def _check(c: Checker, receive, clients, nicknames) -> None:
-    server = c.listener()
-    call = c.start(receive, server, label=LABEL)
+def _ghost_hint(nicknames, expected) -> str:
+    if len(nicknames) > len(expected):
+        return ("A client that has gone must leave the lists. If you catch the error from "
+                "sendall before its handle thread runs, remove the client yourself; if its "
+                "thread is running, handle removes it.")
+    return "Remove only the client that left, and its nickname."
 
-    first = c.connect(server.getsockname(), "The first client")
-    _greeted(c, first, call, 0, nicknames, "the first client connected")
-    wait_lists(c, call, clients, nicknames, 1, "the first client connected", _guest_hint)
+
+def _guest(run: Run, name: str, online: list, socks: list, step: str) -> tuple[Peer, str]:
+    """A client connects: it is added to the lists and told its (new, unique) name."""
+    c = run.c
+    peer, sock = run.connect(name)
+    got = c.line(peer, step, call=run.call, expected="'*** You are guest…\\n'",
+                 hint=THREAD_HINT if online else NAME_HINT)
+    run.alive(step)
+    until = time.monotonic() + c.timeout
+    while (sock not in run.clients or len(run.nicknames) != len(online) + 1) \
+            and time.monotonic() < until:
+        run.alive(step)
+        if sock.fileno() == -1:
+            break
+        time.sleep(0.005)  # a deadline loop: the lists give no signal when they change
+    if sock.fileno() == -1 or peer.closed_by_other_side:
+        c.fail(f"receive closed the new client's socket while {step}.",
+               expected="the connection open", arrived="closed by the server",
+               hint="Leave the socket open: handle uses it until the client leaves (no "
+                    "client.close(), no `with client:` in receive).")
+    if len(run.nicknames) != len(online) + 1:
+        c.fail(f"After {step}, nicknames should hold {len(online) + 1} "
+               f"name{'s' if online else ''}.", expected=f"{len(online) + 1} nicknames",
+               arrived=shown(list(run.nicknames)),
+               hint=_guest_hint(run.nicknames, online + [name]))
+    if sock not in run.clients:
+        c.fail(f"After {step}, clients does not hold the new client's socket.",
+               expected=f"{len(online) + 1} clients, the new one included",
+               arrived=f"{len(run.clients)} clients",
+               hint="Add the socket accept() returned to clients, beside its nickname.")
+    nickname = run.nicknames[run.clients.index(sock)]
+    if isinstance(nickname, bytes):
+        c.fail(f"After {step}, nicknames holds bytes.", arrived=shown(list(run.nicknames)),
+               expected="text (str)", hint="Keep nicknames as text; encode only what you send.")
+    names = list(run.nicknames)
+    if nickname in online and len(set(names)) == len(names):
+        c.fail(f"After {step}, clients and nicknames are out of step.",
+               expected=f"the new client beside a new name, after {online!r}",
+               arrived=f"it is beside {nickname!r} in {names!r}", hint=ORDER_HINT)
+    if not isinstance(nickname, str) or not nickname or nickname in online:
+        c.fail("Each client needs a nickname of its own.",
+               expected=f"a name that is not one of {online!r}", arrived=shown(nickname),
+               hint='Number the guests: nickname = f"guest{next(guest_numbers)}".')
+    expected = f"*** You are {nickname}"
+    if got != expected:
+        c.fail(f"{peer.name} was not told its nickname with the right line.",
+               expected=shown(expected + "\n"), arrived=shown(got + "\n"), hint=NAME_HINT)
+    run.wait_lists(online + [nickname], socks + [sock], step, _guest_hint)
+    return peer, nickname
+
+
+def _told(default: str):
+    """A mismatch hint for chat steps: a stray 'You are' line means everyone was told."""
+    def hint(got: str) -> str:
+        if got.startswith("*** You are"):
+            return ("Tell only the new client its name, with client.sendall(...); broadcast "
+                    "tells everyone, and they are not the newcomer.")
+        return default
+    return hint
+
+
+def _check(c: Checker, run: Run) -> None:
+    first, one = _guest(run, "The first client", [], [], "the first client connected")
+    first_sock = run.server.accepted[0]
+    run.threads(1, "the first client connected")
     c.ok("a new client is added to clients and nicknames, and told its name")
 
-    second = c.connect(server.getsockname(), "The second client")
-    _greeted(c, second, call, 1, nicknames, "a second client connected")
-    wait_lists(c, call, clients, nicknames, 2, "a second client connected", _guest_hint)
-    if not all(isinstance(n, str) and n for n in nicknames) or nicknames[0] == nicknames[1]:
-        c.fail("Each client needs a nickname of its own.", expected="two different nicknames",
-               arrived=shown(list(nicknames)),
-               hint='Number the guests: nickname = f"guest{next(guest_numbers)}".')
-    c.ok("a second client is accepted while the first is still connected")
+    second, two = _guest(run, "The second client", [one], [first_sock],
+                         "a second client connected")
+    second_sock = run.server.accepted[1]
+    run.threads(2, "a second client connected")
+    c.ok("a second client is accepted while the first is still connected, "
+         "each in a daemon thread of its own")
 
-    one, two = list(nicknames)
     first.send(b"hi\n")
     for peer in (first, second):
-        chat(c, peer, f"{one}: hi", "the first client sent a line", call, "'hi\\n'")
+        run.line(peer, f"{one}: hi", "the first client sent a line", CHAT_HINT, sent="'hi\\n'",
+                 mismatch_hint=_told(CHAT_HINT))
     second.send(b"hello\n")
     for peer in (first, second):
-        chat(c, peer, f"{two}: hello", "the second client sent a line", call, "'hello\\n'")
+        run.line(peer, f"{two}: hello", "the second client sent a line", OWN_CLIENT_HINT,
+                 sent="'hello\\n'")
     c.ok("each client is served by handle in its own thread")
 
-    leave_and_stop(c, call, server, clients, nicknames, first, second, _guest_hint)
+    first.sock.close()
+    step = f"the first client left ({two} is still online)"
+    run.wait_lists([two], [second_sock], step, _guest_hint)
+    run.line(second, f"*** {one} left", step, CHAT_HINT)
+    run.threads(1, step)
+
+    run.crash_hint = GONE_HINT
+    run.connect("A client that leaves at once", leave=lambda sock: True)
+    step = "a client left right after connecting, before it was told its name"
+    run.back_to_accept(step, GONE_HINT)
+    run.wait_lists([two], [second_sock], step, _ghost_hint)
+    run.threads(1, step)
+    run.crash_hint = None
+    c.ok("a client that leaves first, or at once, is removed; the loop goes on")
+
+    third, three = _guest(run, "A third client", [two], [second_sock],
+                          "a third client connected")
+    third_sock = run.server.accepted[-1]
+    third.send(b"hey there \n")
+    for peer in (second, third):
+        run.line(peer, f"{three}: hey there ", "the third client sent a line", CHAT_HINT,
+                 sent="'hey there \\n'", skip_notices=True)
+    second.send(b"welcome\n")
+    for peer in (second, third):
+        run.line(peer, f"{two}: welcome", "the second client sent a line", OWN_CLIENT_HINT,
+                 sent="'welcome\\n'", skip_notices=True)
+    c.ok("a client that joins after others left gets a name nobody online has")
+
+    second.reset()
+    step = f"{two}'s connection broke"
+    run.wait_lists([three], [third_sock], step, _guest_hint)
+    run.line(third, f"*** {two} left", step, CHAT_HINT, skip_notices=True)
+    third.sock.close()
+    run.wait_lists([], [], f"{three} left too", _guest_hint)
+    run.threads(0, "every client left")
+    run.stop()
     c.ok("receive stops when the server socket is shut down")
