@@ -2,7 +2,11 @@
 
 It answers every ``Hii`` with the nickname, hands every other line to
 ``show(line)`` as text without its line ending, and returns once the server
-has closed the connection, after closing its own socket.
+has closed the connection, after closing its own socket. The check cuts
+lines (and ``Hii``) into pieces, one byte at a time through multi-byte
+characters, sends lines that merely contain ``Hii`` and lines whose spaces
+must survive, then closes the connection; a second run answers as ``Zoë``
+and has its connection broken (reset).
 """
 
 from __future__ import annotations
@@ -63,6 +67,27 @@ def _next_shown(c: Checker, shown_lines: queue.Queue, expected: str, step: str, 
            arrived=f"show({got!r})", hint=hint)
 
 
+RESET_HINT = ("A broken connection makes recv() raise an OSError (ConnectionResetError) "
+              "instead of returning b'': catch it, and then close the socket and return, "
+              "as when the server closes the connection.")
+CLOSED_HINT = "When recv() returns b'' the server has gone: close the socket and return."
+
+
+def _ends(c: Checker, call, sock, shown_lines: queue.Queue, step: str, hint: str) -> None:
+    """The server has gone: receive_messages closes its socket, returns, shows nothing more."""
+    if call.wait(c.timeout) and isinstance(call.error, OSError):
+        c.crashed(call, step, hint)
+    c.finish(call, step, taps=[sock.tap], hint=hint)
+    if not shown_lines.empty():
+        c.fail(f"show() was called after {step}.",
+               expected="no more calls", arrived=f"show({shown_lines.get()!r})",
+               hint="When recv() returns b'', stop: there is nothing left to show.")
+    if sock.fileno() != -1:
+        c.fail(f"receive_messages returned without closing its socket after {step}.",
+               expected="client closed", arrived="client still open",
+               hint="Close the socket before returning: client.close().")
+
+
 @checker("receive_messages(client, nickname, show)")
 def check_client(c: Checker, receive_messages) -> None:
     need_function(c, receive_messages, "receive_messages")
@@ -83,38 +108,64 @@ def check_client(c: Checker, receive_messages) -> None:
                 LINES_HINT)
     c.ok("other lines go to show(), one call per line, even when they arrive together")
 
-    chat = "bob: Hii everyone, I am back"
-    server.send((chat + "\n").encode("utf-8"))
-    _next_shown(c, shown_lines, chat, "a chat line that contains 'Hii' arrived", call,
-                shown(chat + "\n"), EXACT_HINT)
+    for chat in ("bob: Hii everyone, I am back", "bob: Hii"):
+        server.send((chat + "\n").encode("utf-8"))
+        _next_shown(c, shown_lines, chat, f"the chat line {chat!r} arrived", call,
+                    shown(chat + "\n"), EXACT_HINT)
     c.ok("a chat line that merely contains 'Hii' is shown, not answered")
-
-    text = "bob: café ☕"
-    data = (text + "\n").encode("utf-8")
-    cut1, cut2 = data.index("é".encode()) + 1, data.index("☕".encode()) + 1
-    c.send_in_pieces(server, sock, [data[:cut1], data[cut1:cut2], data[cut2:]],
-                     "a line arrived in pieces", call)
-    _next_shown(c, shown_lines, text, "a line arrived in 3 pieces, cut inside 'é' and '☕'",
-                call, f"{shown(data)} in 3 pieces", PIECES_HINT)
-    c.ok("a line that arrives in pieces, cut inside a character, is shown whole")
 
     refused = "!!! the nickname ada is taken"
     server.send(f"{refused}\nHii\n".encode("utf-8"))
     _next_shown(c, shown_lines, refused, "the server refused the nickname", call,
                 shown(refused + "\nHii\n"), SHOW_HINT)
     c.expect_line(server, "ada", "the server asked again with 'Hii'", call=call,
-                  sent=shown(refused + "\nHii\n"), hint=ANSWER_HINT, mismatch_hint=_answer_hint)
+                  sent=shown(refused + "\nHii\n") + " (in one piece)",
+                  hint='Answer every line that is exactly "Hii", not only the first one. Here '
+                       'the error line and "Hii" came in one piece: split the buffer into lines '
+                       "and look at each.", mismatch_hint=_answer_hint)
     c.ok("it answers every 'Hii', not only the first one")
 
+    step = "the server sent 'Hii' in two pieces, 'Hi' and 'i\\n'"
+    c.send_in_pieces(server, sock, [b"Hi", b"i\n"], step, call)
+    c.expect_line(server, "ada", step, call=call, sent="'Hi', then 'i\\n'",
+                  hint="A line can arrive in pieces, 'Hii' too: keep the bytes in a buffer "
+                       "and look at a line only once its b\"\\n\" has arrived.",
+                  mismatch_hint=_answer_hint)
+    c.ok("'Hii' that arrives in two pieces is answered")
+
+    text = "bob: café ☕ 𝄞"
+    data = (text + "\n").encode("utf-8")
+    step = "a line arrived one byte at a time (é, ☕ and 𝄞 cut at every position)"
+    c.send_in_pieces(server, sock, [data[i:i + 1] for i in range(len(data))], step, call)
+    _next_shown(c, shown_lines, text, step, call, f"{shown(data)} one byte at a time",
+                PIECES_HINT)
+    spaced = "bob:   three spaces, and two at the end  "
+    server.send((spaced + "\n").encode("utf-8"))
+    _next_shown(c, shown_lines, spaced, "a line with runs of spaces arrived", call,
+                shown(spaced + "\n"),
+                "Show the line exactly as it arrived, spaces included: take off the \"\\n\" "
+                "only (no strip()).")
+    c.ok("a line that arrives in pieces, cut inside a character, is shown whole, "
+         "spaces and all")
+
     shut(server.sock)
-    c.finish(call, "the server closed the connection", taps=[sock.tap],
-             hint="When recv() returns b'' the server has gone: close the socket and return.")
-    if not shown_lines.empty():
-        c.fail("show() was called after the server closed the connection.",
-               expected="no more calls", arrived=f"show({shown_lines.get()!r})",
-               hint="When recv() returns b'', stop: there is nothing left to show.")
-    if sock.fileno() != -1:
-        c.fail("receive_messages returned without closing its socket.",
-               expected="client closed", arrived="client still open",
-               hint="Close the socket before returning: client.close().")
+    _ends(c, call, sock, shown_lines, "the server closed the connection", CLOSED_HINT)
     c.ok("when the server closes the connection, it closes the socket and returns")
+
+    sock, server = c.tapped_client("The server")
+    shown_lines = queue.Queue()
+    call = c.start(receive_messages, sock, "Zoë", shown_lines.put,
+                   label="receive_messages(client, 'Zoë', show)")
+    server.send(b"Hii\n")
+    step = "the server sent 'Hii' to Zoë"
+    got = server.read_bytes(len("Zoë\n".encode("utf-8")), c.timeout)
+    c.alive(call, step)
+    if got != "Zoë\n".encode("utf-8"):
+        hint = ANSWER_HINT
+        if got == "Zoë\n".encode("latin-1"):
+            hint = 'Encode with "utf-8": the nickname may hold any character.'
+        c.fail(f"The server received the wrong bytes while {step}.", sent="'Hii\\n'",
+               expected=shown("Zoë\n".encode("utf-8")), arrived=shown(got), hint=hint)
+    server.reset()
+    _ends(c, call, sock, shown_lines, "the server's connection broke", RESET_HINT)
+    c.ok("it answers 'Zoë' in UTF-8, and returns when the connection breaks")
