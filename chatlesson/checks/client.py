@@ -148,6 +148,12 @@ def check_client(c: Checker, receive_messages) -> None:
     c.ok("a line that arrives in pieces, cut inside a character, is shown whole, "
          "spaces and all")
 
+    extra = server.read_available(0.05)
+    if extra:
+        c.fail("The server received more than the answers to its 'Hii' lines.",
+               expected="nothing more", arrived=shown(extra),
+               hint='Send the nickname only for a line that is exactly "Hii", and nothing '
+                    "else: every other line, even one that contains Hii, is only shown.")
     shut(server.sock)
     _ends(c, call, sock, shown_lines, "the server closed the connection", CLOSED_HINT)
     c.ok("when the server closes the connection, it closes the socket and returns")

@@ -271,8 +271,15 @@ class _Asked:
         self.line(NICK_REQUEST, step, sent=sent, hint=AGAIN_HINT, mismatch=AGAIN_HINT)
 
     def returns(self, expected, step: str, sent: str, hint: str):
-        if self.call.wait(self.c.timeout) and isinstance(self.call.error, OSError):
+        finished = self.call.wait(self.c.timeout)
+        if finished and isinstance(self.call.error, OSError):
             self.c.crashed(self.call, step, hint)
+        if not finished and expected is not None:
+            answered = self.peer.read_available(0.05)
+            if answered.startswith(b"!!! "):
+                self.c.fail(f"ask_nickname refused a nickname it should accept, while {step}.",
+                            sent=sent, expected=f"return {shown(expected)}",
+                            arrived=shown(answered), hint=hint)
         got = self.c.finish(self.call, step, taps=[self.sock.tap], hint=hint)
         if got != expected:
             if isinstance(got, str) and got.strip() == expected:
@@ -280,7 +287,8 @@ class _Asked:
             elif isinstance(got, bytes):
                 hint = 'Return text, not bytes: decode the line with "utf-8".'
             self.c.fail(f"ask_nickname returned the wrong value while {step}.", sent=sent,
-                        expected=shown(expected), arrived=shown(got), hint=hint)
+                        expected=shown(expected),
+                        arrived=repr(got) if isinstance(got, bytes) else shown(got), hint=hint)
         if self.taken != ["ada", "bob"]:
             self.c.fail("ask_nickname changed the list of nicknames.",
                         expected=shown(["ada", "bob"]), arrived=shown(self.taken),
@@ -321,7 +329,8 @@ def check_ask_nickname(c: Checker, ask_nickname) -> None:
     three.peer.send((LONG_BUT_FINE + "\n").encode("utf-8"))
     three.returns(LONG_BUT_FINE, f"the client answered {LONG_BUT_FINE!r}, 24 characters",
                   shown(LONG_BUT_FINE + "\n"),
-                  "Count characters, not bytes: len(nickname) on the text, not on the bytes.")
+                  "24 characters are allowed: refuse only more than 24, and count characters "
+                  "(len of the text), not bytes.")
     c.ok("a nickname that is only part of a taken one, or 24 characters long, is accepted")
 
     four = _Asked(c, ask_nickname, listener, taken, "A fourth client")

@@ -140,7 +140,10 @@ class ThreadWatch:
         self._previous = threading.excepthook
 
         def hook(args):
-            if args.thread is not None and not args.thread.name.startswith("chatlesson-check"):
+            # Only threads started during this check: one left over from an earlier run of
+            # it may end now, and its error is not about the code being checked.
+            if (args.thread is not None and args.thread not in self.before
+                    and not args.thread.name.startswith("chatlesson-check")):
                 if args.exc_type is not SystemExit and args.exc_value is not None:
                     self.errors.append((args.thread, args.exc_value))
                     return
@@ -263,10 +266,15 @@ class Run:
                         expected=shown(expected), arrived=shown(names),
                         hint=hint(names, expected) if callable(hint) else hint)
         if len(clients) != len(socks) or any(s not in clients for s in socks):
+            extra = len(clients) > len(socks)
             self.c.fail(f"After {step}, clients does not hold the right sockets.",
-                        expected=f"{len(socks)} clients, one per nickname",
-                        arrived=f"{len(clients)} clients",
-                        hint="Add the client's socket to clients when you add its nickname.")
+                        expected=f"{len(socks)} client{'s' if len(socks) != 1 else ''}, "
+                                 "one per nickname",
+                        arrived=f"{len(clients)} client{'s' if len(clients) != 1 else ''}",
+                        hint="Add a client to clients only once it has joined, together with "
+                             "its nickname: one that leaves before must not stay in the list."
+                        if extra else
+                        "Add the client's socket to clients when you add its nickname.")
         # A step-specific hint (a string) says why the lists fell out of step here.
         order_hint = hint if isinstance(hint, str) else ORDER_HINT
         if sorted(map(str, names)) == sorted(map(str, expected)) and names != expected:
@@ -402,7 +410,8 @@ def _guest(run: Run, name: str, online: list, socks: list, step: str) -> tuple[P
                     "client.close(), no `with client:` in receive).")
     if len(run.nicknames) != len(online) + 1:
         c.fail(f"After {step}, nicknames should hold {len(online) + 1} "
-               f"name{'s' if online else ''}.", expected=f"{len(online) + 1} nicknames",
+               f"name{'s' if online else ''}.",
+               expected=f"{len(online) + 1} nickname{'s' if online else ''}",
                arrived=shown(list(run.nicknames)),
                hint=_guest_hint(run.nicknames, online + [name]))
     if sock not in run.clients:

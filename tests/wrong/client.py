@@ -336,7 +336,18 @@ def answers_with_hii_line(client, nickname, show):
     client.close()
 
 
+def shows_and_answers_any_hii(client, nickname, show):
+    """Shows every line, and also answers any line that contains Hii."""
+    for line in _lines(client):
+        if "Hii" in line:
+            client.sendall((nickname + "\n").encode("utf-8"))
+        if line != "Hii":
+            show(line)
+    client.close()
+
+
 CAUGHT = {
+    "shows_and_answers_any_hii": ("failed", "more than the answers", 'exactly "Hii"'),
     "answers_any_hii": ("failed", "show() was not called while the chat line 'bob: Hii "
                         "everyone", 'line == "Hii"'),
     "answers_hii_at_the_end": ("failed", "show() was not called while the chat line 'bob: Hii'",

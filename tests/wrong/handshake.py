@@ -336,7 +336,7 @@ CAUGHT = {
                               "Close that client's socket"),
     "no_check_for_none": ("failed", "ada received the wrong line", "never joined"),
     "lists_the_client_first": ("failed", "clients does not hold the right sockets",
-                               "Add the client's socket to clients when"),
+                               "only once it has joined"),
     "announcement_unguarded": ("error", "raised an exception while cy vanished",
                                "broadcast raises OSError"),
     "removes_by_name": ("failed", "After the second ada left, clients and nicknames are out "
