@@ -280,6 +280,22 @@ def _handle_by_name(client):
     broadcast(clients, f"*** {nickname} left")
 
 
+def skips_the_thread_when_the_announcement_fails(server):
+    """Announces before starting the thread, and skips the thread when that fails."""
+    while (client := _accept(server)) is not None:
+        nickname = _ask(client)
+        if nickname is None:
+            client.close()
+            continue
+        clients.append(client)
+        nicknames.append(nickname)
+        try:
+            broadcast(clients, f"*** {nickname} joined")
+        except OSError:
+            continue
+        threading.Thread(target=handle, args=(client,), daemon=True).start()
+
+
 def removes_by_name(server):
     """Started with a handle that cleans up with nicknames.remove(nickname)."""
     while (client := _accept(server)) is not None:
@@ -339,6 +355,8 @@ CAUGHT = {
                                "only once it has joined"),
     "announcement_unguarded": ("error", "raised an exception while cy vanished",
                                "broadcast raises OSError"),
+    "skips_the_thread_when_the_announcement_fails": ("failed", "cy vanished",
+                                                     "still listed"),
     "removes_by_name": ("failed", "After the second ada left, clients and nicknames are out "
                         "of step", "remove it and its nickname by position"),
     "never_stops": ("timeout", "did not stop", "leave the loop"),
