@@ -16,8 +16,8 @@ import socket
 
 from ..protocol import NICK_REQUEST
 from .core import Checker, checker, need_function, shown
-from .receive import (LISTS_HINT, THREAD_HINT, Run, ThreadWatch, emptied, need_lists,
-                      staged_listener)
+from .receive import (LABEL, LISTS_HINT, THREAD_HINT, PrintWatch, Run, ThreadWatch, emptied,
+                      need_lists, staged_listener)
 
 HII_HINT = ('Right after accept(), ask for the nickname with exactly the line "Hii": '
             'client.sendall(b"Hii\\n"). The client waits for that line before it says who it is.')
@@ -86,8 +86,9 @@ def _partial_hint(sent: list[str]):
 def check_handshake(c: Checker, receive, clients, nicknames) -> None:
     need_function(c, receive, "receive")
     need_lists(c, clients, nicknames, "check_handshake")
-    with emptied(clients, nicknames), ThreadWatch() as watch:
+    with emptied(clients, nicknames), ThreadWatch() as watch, PrintWatch() as printed:
         _check_receive(c, Run(c, receive, clients, nicknames, watch))
+        printed.report(c, LABEL)
 
 
 def _ask(run: Run, name: str, step: str, hint=HII_HINT, leave=None):

@@ -11,7 +11,9 @@ right then" is the same every run, on every system.
 from __future__ import annotations
 
 import contextlib
+import io
 import select
+import sys
 import threading
 import time
 
@@ -160,6 +162,46 @@ class ThreadWatch:
         return [t for t in threading.enumerate()
                 if t not in self.before and not t.name.startswith("chatlesson-check")
                 and t.is_alive()]
+
+
+class PrintWatch:
+    """Notes what threads other than the check's own print while it runs (and lets it through).
+
+    The exercises ask receive not to print: it runs in a background thread, and
+    in a notebook its output lands in whatever cell happens to be running.
+    """
+
+    def __init__(self):
+        self.printed: list[str] = []
+        self._checker = threading.current_thread()
+        self._stdout = None
+
+    def __enter__(self):
+        self._stdout = sys.stdout
+        watch = self
+
+        class Tee(io.TextIOBase):
+            def write(self, text):
+                if threading.current_thread() is not watch._checker and str(text).strip():
+                    watch.printed.append(str(text).strip())
+                return watch._stdout.write(text)
+
+            def flush(self):
+                return watch._stdout.flush()
+
+        sys.stdout = Tee()
+        return self
+
+    def __exit__(self, *exc):
+        sys.stdout = self._stdout
+
+    def report(self, c: Checker, label: str) -> None:
+        if self.printed:
+            c.fail(f"{label} printed while it ran.", expected="no output",
+                   arrived=shown(self.printed[0]),
+                   hint="Do not print from receive: it runs in a background thread, and in a "
+                        "notebook its output lands in whatever cell is running. Keep what you "
+                        "want to see in a list, and print that list from a cell.")
 
 
 def thread_error_hint(exc: BaseException) -> str:
@@ -377,8 +419,9 @@ def _guest_hint(nicknames, expected) -> str:
 def check_receive(c: Checker, receive, clients, nicknames) -> None:
     need_function(c, receive, "receive")
     need_lists(c, clients, nicknames, "check_receive")
-    with emptied(clients, nicknames), ThreadWatch() as watch:
+    with emptied(clients, nicknames), ThreadWatch() as watch, PrintWatch() as printed:
         _check(c, Run(c, receive, clients, nicknames, watch))
+        printed.report(c, LABEL)
 
 
 def _ghost_hint(nicknames, expected) -> str:

@@ -312,6 +312,17 @@ def removes_by_name(server):
             pass
 
 
+def prints_the_nickname(server):
+    """The tutorial's print("Nickname is ...")."""
+    while (client := _accept(server)) is not None:
+        nickname = _ask(client)
+        if nickname is None:
+            client.close()
+            continue
+        print(f"Nickname is {nickname}")
+        _join(client, nickname)
+
+
 def never_stops(server):
     """Swallows the error from accept() and tries again, for ever."""
     while True:
@@ -359,6 +370,7 @@ CAUGHT = {
                                                      "still listed"),
     "removes_by_name": ("failed", "After the second ada left, clients and nicknames are out "
                         "of step", "remove it and its nickname by position"),
+    "prints_the_nickname": ("failed", "printed while it ran", "Do not print"),
     "never_stops": ("timeout", "did not stop", "leave the loop"),
 }
 
