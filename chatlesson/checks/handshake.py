@@ -72,6 +72,13 @@ def _vanished_hint(nicknames, expected) -> str:
     return _nickname_hint(nicknames, expected)
 
 
+def _member_vanished_hint(nicknames, expected) -> str:
+    if "dan" not in nicknames and "Zoë" not in nicknames:
+        return ("dan is still here: it was Zoë who vanished. When broadcast raises, do not "
+                "remove the newcomer; the one who left is removed by their own handle thread.")
+    return _nickname_hint(nicknames, expected)
+
+
 def _partial_hint(sent: list[str]):
     """For steps where a nickname arrived in pieces: a piece stored as a nickname."""
     def hint(nicknames, expected) -> str:
@@ -190,12 +197,33 @@ def _check_receive(c: Checker, run: Run) -> None:
     run.crash_hint = None
     c.ok("a client that vanishes while its arrival is announced does not stop the loop")
 
-    zoe.reset()
-    step = "Zoë's connection broke"
-    run.wait_lists(["ada"], [ada_sock], step, LISTS_HINT)
+    # A member (Zoë, between ada and the newcomer) vanishes while dan's arrival is announced.
+    newcomer: dict = {}
+    zoe_sock.leave_before_send = (
+        lambda sock: "dan" in newcomer and newcomer["dan"].tap.bytes_read >= len(b"dan\n"))
+    run.crash_hint = JOIN_FAILED_HINT
+    dan, dan_sock = _ask(run, "dan", "dan connected")
+    newcomer["dan"] = dan_sock
+    dan.send(b"dan\n")
+    step = "Zoë vanished while dan's arrival was announced"
+    run.back_to_accept(step, JOIN_FAILED_HINT)
+    run.wait_lists(["ada", "dan"], [ada_sock, dan_sock], step, _member_vanished_hint)
+    run.line(ada, "*** dan joined", step, JOINED_HINT)
     run.line(ada, "*** Zoë left", step, LEFT_LINE_HINT)
-    ada.sock.close()
-    run.wait_lists([], [], "ada left too", LISTS_HINT)
+    run.threads(2, step)
+    run.crash_hint = None
+    dan.send(b"hi all\n")
+    for peer in (ada, dan):  # dan may have missed his own announcement: it stopped at Zoë
+        run.line(peer, "dan: hi all", "dan sent a line", CHAT_HINT, sent="dan sent 'hi all\\n'",
+                 skip_notices=True)
+    c.ok("a member who vanishes while someone's arrival is announced does not stop it either")
+
+    dan.sock.close()
+    step = "dan left"
+    run.wait_lists(["ada"], [ada_sock], step, LISTS_HINT)
+    run.line(ada, "*** dan left", step, LEFT_LINE_HINT)
+    ada.reset()
+    run.wait_lists([], [], "ada's connection broke", LISTS_HINT)
     run.threads(0, "everyone left")
     run.stop()
     c.ok("receive stops when the server socket is shut down")

@@ -296,6 +296,27 @@ def skips_the_thread_when_the_announcement_fails(server):
         threading.Thread(target=handle, args=(client,), daemon=True).start()
 
 
+def removes_the_newcomer_when_the_announcement_fails(server):
+    """Blames the newcomer for any failed announcement, though someone else may have left."""
+    while (client := _accept(server)) is not None:
+        nickname = _ask(client)
+        if nickname is None:
+            client.close()
+            continue
+        clients.append(client)
+        nicknames.append(nickname)
+        thread = threading.Thread(target=handle, args=(client,), daemon=True)
+        try:
+            broadcast(clients, f"*** {nickname} joined")
+        except OSError:
+            index = clients.index(client)
+            clients.pop(index)
+            nicknames.pop(index)
+            client.close()
+            continue
+        thread.start()
+
+
 def removes_by_name(server):
     """Started with a handle that cleans up with nicknames.remove(nickname)."""
     while (client := _accept(server)) is not None:
@@ -368,6 +389,9 @@ CAUGHT = {
                                "broadcast raises OSError"),
     "skips_the_thread_when_the_announcement_fails": ("failed", "cy vanished",
                                                      "still listed"),
+    "removes_the_newcomer_when_the_announcement_fails": ("failed", "ada received no complete "
+                                                         "line while cy vanished",
+                                                         "handle tells the others who left"),
     "removes_by_name": ("failed", "After the second ada left, clients and nicknames are out "
                         "of step", "remove it and its nickname by position"),
     "prints_the_nickname": ("failed", "printed while it ran", "Do not print"),
