@@ -16,8 +16,8 @@ import socket
 
 from ..protocol import NICK_REQUEST
 from .core import Checker, checker, need_function, shown
-from .receive import (LABEL, LISTS_HINT, THREAD_HINT, PrintWatch, Run, ThreadWatch, emptied,
-                      need_lists, staged_listener)
+from .accept_loop import (LABEL, LISTS_HINT, THREAD_HINT, PrintWatch, Run, ThreadWatch, emptied,
+                          need_lists, staged_listener)
 
 HII_HINT = ('Right after accept(), ask for the nickname with exactly the line "Hii": '
             'client.sendall(b"Hii\\n"). The client waits for that line before it says who it is.')
