@@ -30,6 +30,8 @@ THREAD_HINT = ("receive must not wait for one client: run handle in its own thre
 CHAT_HINT = ("Start a thread that runs handle(client) for every client: that loop is what "
              "reads the client's lines and broadcasts them.")
 STOP_HINT = "When accept() raises OSError (the server socket was shut down), leave the loop."
+LOOP_HINT = ("receive serves every client, one after another: call accept() again and again, "
+             "in a loop, and leave the loop only when accept() raises OSError.")
 DAEMON_HINT = ("Start the thread with daemon=True: handle waits in recv() for as long as its "
                "client stays, and a thread that is not a daemon keeps Python from exiting.")
 ORDER_HINT = ("clients and nicknames go side by side: add the client and its nickname at the "
@@ -255,7 +257,7 @@ class Run:
             self.alive(step)
             if self.call.done.is_set():
                 self.c.fail(f"{self.label} returned {shown(self.call.returned)} before "
-                            f"{phrase(name)} connected.", hint=STOP_HINT)
+                            f"{phrase(name)} connected.", hint=LOOP_HINT)
             if time.monotonic() > until:
                 self.c.fail(f"Timed out: {self.label} did not accept {phrase(name)}.",
                             status="timeout", hint=THREAD_HINT)

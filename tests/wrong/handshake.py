@@ -344,6 +344,16 @@ def prints_the_nickname(server):
         _join(client, nickname)
 
 
+def accepts_once(server):
+    """No loop: one client joins, and then receive returns."""
+    client = server.accept()[0]
+    nickname = _ask(client)
+    if nickname is None:
+        client.close()
+        return
+    _join(client, nickname)
+
+
 def never_stops(server):
     """Swallows the error from accept() and tries again, for ever."""
     while True:
@@ -395,6 +405,7 @@ CAUGHT = {
     "removes_by_name": ("failed", "After the second ada left, clients and nicknames are out "
                         "of step", "remove it and its nickname by position"),
     "prints_the_nickname": ("failed", "printed while it ran", "Do not print"),
+    "accepts_once": ("failed", "returned None before", "again and again"),
     "never_stops": ("timeout", "did not stop", "leave the loop"),
 }
 

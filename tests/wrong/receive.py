@@ -248,6 +248,16 @@ def prints_like_the_tutorial(server):
         _greet(client, nickname)
 
 
+def accepts_once(server):
+    """No loop: one client is served, and then receive returns."""
+    client, address = server.accept()
+    nickname = f"guest{next(guest_numbers)}"
+    clients.append(client)
+    nicknames.append(nickname)
+    threading.Thread(target=handle, args=(client,), daemon=True).start()
+    _greet(client, nickname)
+
+
 def never_stops(server):
     """Swallows the error from accept() and tries again, for ever."""
     while True:
@@ -293,6 +303,7 @@ CAUGHT = {
     "forgets_a_client_that_vanished": ("failed", "nicknames should hold 1 name",
                                        "A client that has gone must leave the lists"),
     "prints_like_the_tutorial": ("failed", "printed while it ran", "Do not print"),
+    "accepts_once": ("failed", "returned None before", "again and again"),
     "never_stops": ("timeout", "did not stop", "leave the loop"),
 }
 
