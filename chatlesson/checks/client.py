@@ -20,8 +20,8 @@ from .sockets import shut
 
 LABEL = "receive_messages(client, 'ada', show)"
 
-ANSWER_HINT = ('When a line is exactly "Hii", answer with the nickname: '
-               'client.sendall((nickname + "\\n").encode("utf-8")).')
+ANSWER_HINT = ('When a line is exactly "Hii", answer with the nickname: send it back as a line '
+               'of its own (the nickname and "\\n", encoded in UTF-8), with sendall.')
 SHOW_HINT = ('Call show(line) once for every line except "Hii", with the decoded text and '
              'without its "\\n".')
 LINES_HINT = ('One recv() can hold several lines. Keep the bytes in a buffer and call show() for '

@@ -19,8 +19,8 @@ from .core import Checker, checker, need_function, shown
 from .accept_loop import (LABEL, LISTS_HINT, THREAD_HINT, PrintWatch, Run, ThreadWatch, emptied,
                           need_lists, staged_listener)
 
-HII_HINT = ('Right after accept(), ask for the nickname with exactly the line "Hii": '
-            'client.sendall(b"Hii\\n"). The client waits for that line before it says who it is.')
+HII_HINT = ('Right after accept(), ask for the nickname with exactly the line "Hii" (bytes, '
+            'ending in "\\n"). The client waits for that line before it says who it is.')
 JOINED_HINT = ("Tell everyone, the newcomer included, with exactly the line '*** <nickname> "
                "joined' (broadcast adds the \"\\n\"), once the client is in the lists.")
 LEFT_EARLY_HINT = ("A client may leave before it gives a nickname: read_line then returns None. "
@@ -233,7 +233,7 @@ def _check_receive(c: Checker, run: Run) -> None:
 
 ASK_LABEL = "ask_nickname(client, nicknames)"
 
-ASK_HII_HINT = 'Start by asking, with exactly the line "Hii": client.sendall(b"Hii\\n").'
+ASK_HII_HINT = 'Start by asking: send exactly the line "Hii" (bytes, ending in "\\n").'
 AGAIN_HINT = 'After the error line, ask again with "Hii" and wait for the next answer.'
 PIECES_HINT = ('A nickname can arrive in pieces, even cut inside a character. Keep the bytes in a '
                'buffer until b"\\n" arrives, and only then decode the line (read_line does).')

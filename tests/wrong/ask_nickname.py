@@ -347,7 +347,7 @@ def sends_unguarded(client, nicknames):
 
 
 CAUGHT = {
-    "forgets_hii": ("failed", "while the client connected", 'sendall(b"Hii\\n")'),
+    "forgets_hii": ("failed", "while the client connected", 'send exactly the line "Hii"'),
     "hii_without_newline": ("failed", "The client received no complete line while the client "
                             "connected", 'must end with "\\n"'),
     "accepts_anything": ("failed", "returned 'ada'", "!!! the nickname ada is taken"),
