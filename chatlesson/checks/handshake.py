@@ -104,6 +104,13 @@ def _ask(run: Run, name: str, step: str, hint=HII_HINT, leave=None):
     return peer, sock
 
 
+def _closed(run: Run, sock, step: str, hint: str) -> None:
+    """The server's end of a client that left during the handshake is closed."""
+    if sock.fileno() != -1:
+        run.c.fail(f"receive did not close the socket of a client that left, after {step}.",
+                   expected="its socket closed", arrived="still open", hint=hint)
+
+
 def _check_receive(c: Checker, run: Run) -> None:
     ada, ada_sock = _ask(run, "ada", "ada connected")
     c.ok("a new client is asked for its nickname with 'Hii'")
@@ -129,9 +136,10 @@ def _check_receive(c: Checker, run: Run) -> None:
                hint=LEFT_EARLY_HINT)
 
     run.crash_hint = SEND_FAILED_HINT
-    run.connect("A client that vanishes at once", leave=lambda sock: True)
-    run.back_to_accept("a client vanished before it was asked for its nickname",
-                       SEND_FAILED_HINT)
+    _, ghost_sock = run.connect("A client that vanishes at once", leave=lambda sock: True)
+    step = "a client vanished before it was asked for its nickname"
+    run.back_to_accept(step, SEND_FAILED_HINT)
+    _closed(run, ghost_sock, step, SEND_FAILED_HINT)
 
     run.crash_hint = LEFT_EARLY_HINT
     half, half_sock = _ask(run, "A client that leaves mid-nickname", "another client connected")
@@ -141,6 +149,7 @@ def _check_receive(c: Checker, run: Run) -> None:
     half.reset()
     step = "a client's connection broke in the middle of its nickname"
     run.back_to_accept(step, LEFT_EARLY_HINT)
+    _closed(run, half_sock, step, LEFT_EARLY_HINT)
     run.wait_lists(["ada"], [ada_sock], "three clients left during the handshake",
                    _partial_hint(["bo"]))
     run.threads(1, "three clients left during the handshake")
@@ -234,7 +243,8 @@ def _check_receive(c: Checker, run: Run) -> None:
 ASK_LABEL = "ask_nickname(client, nicknames)"
 
 ASK_HII_HINT = 'Start by asking: send exactly the line "Hii" (bytes, ending in "\\n").'
-AGAIN_HINT = 'After the error line, ask again with "Hii" and wait for the next answer.'
+AGAIN_HINT = ('After the error line, ask again with "Hii" and wait for the next answer, as many '
+              'times as it takes.')
 PIECES_HINT = ('A nickname can arrive in pieces, even cut inside a character. Keep the bytes in a '
                'buffer until b"\\n" arrives, and only then decode the line (read_line does).')
 GONE_HINT = "When read_line returns None the client has left without a nickname: return None."

@@ -233,6 +233,21 @@ def strips_what_it_returns(client, nicknames):
             return None
 
 
+def gives_up_after_three_tries(client, nicknames):
+    for _ in range(3):
+        if not _send(client, "Hii"):
+            return None
+        nickname = read_line(client)
+        if nickname is None:
+            return None
+        problem = _problem(nickname, nicknames)
+        if problem is None:
+            return nickname
+        if not _send(client, problem):
+            return None
+    return None
+
+
 def adds_to_list(client, nicknames):
     while True:
         if not _send(client, "Hii"):
@@ -365,6 +380,8 @@ CAUGHT = {
                            "Compare the whole nickname"),
     "strips_before_checking": ("failed", "returned ' zoe'", SPACES),
     "strips_what_it_returns": ("failed", "returned 'zoe'", SPACES),
+    "gives_up_after_three_tries": ("failed", "returned None before the client received a line",
+                                   "as many times as it takes"),
     "adds_to_list": ("failed", "changed the list of nicknames", "Only return the nickname"),
     "decodes_pieces": ("error", "raised an exception while the client answered 'Zoë'",
                        "Keep the bytes in a buffer"),

@@ -222,6 +222,19 @@ def keeps_the_socket_open(server):
         _join(client, nickname)
 
 
+def forgets_to_close_when_sending_fails(server):
+    while (client := _accept(server)) is not None:
+        try:
+            client.sendall(b"Hii\n")
+        except OSError:
+            continue
+        nickname = read_line(client)
+        if nickname is None:
+            client.close()
+            continue
+        _join(client, nickname)
+
+
 def no_check_for_none(server):
     """A client that leaves during the handshake joins as None."""
     while (client := _accept(server)) is not None:
@@ -392,6 +405,8 @@ CAUGHT = {
                               "returns None"),
     "keeps_the_socket_open": ("failed", "did not close its end of the connection",
                               "Close that client's socket"),
+    "forgets_to_close_when_sending_fails": ("failed", "did not close the socket of a client "
+                                            "that left", "close that client's socket"),
     "no_check_for_none": ("failed", "ada received the wrong line", "never joined"),
     "lists_the_client_first": ("failed", "clients does not hold the right sockets",
                                "only once it has joined"),
