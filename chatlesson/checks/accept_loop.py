@@ -13,14 +13,16 @@ exceptions that end them and anything they print.
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import select
+import socket
 import sys
 import threading
 import time
 
 from .core import Checker, StudentCall, last_line, phrase, shown
-from .sockets import Peer, TappedListener, TappedSocket, shut
+from .sockets import Peer, TappedListener, TappedSocket
 
 LABEL = "receive(server)"
 
@@ -90,7 +92,14 @@ class StagedSocket(TappedSocket):
 
 
 class StagedListener(TappedListener):
-    """A listening socket that hands out ``StagedSocket`` objects and counts accept calls."""
+    """A listening socket that hands out ``StagedSocket`` objects and counts accept calls.
+
+    ``shut_down()`` makes a waiting ``accept()`` raise OSError on every
+    system. Shutting down or closing a listening socket wakes a thread blocked
+    in ``accept()`` on Linux and Windows only (on macOS and the BSDs it sleeps
+    on), so the listener connects to itself to wake it, and its ``accept``
+    then raises, as the exercises say it does once the server socket is shut down.
+    """
 
     def __init__(self, on_accept):
         super().__init__(on_accept)
@@ -98,12 +107,25 @@ class StagedListener(TappedListener):
         self._called = threading.Condition()
         self.peers: dict = {}  # the checker's end of each connection, by its address
         self.plan = None  # ``leave_before_send`` for the next connection accepted
+        self.stopped = False
+
+    def shut_down(self) -> None:
+        if self.stopped or self.fileno() == -1:
+            return
+        self.stopped = True
+        with contextlib.suppress(OSError):
+            socket.create_connection(self.getsockname(), timeout=1.0).close()  # wakes accept()
 
     def accept(self):
         with self._called:
             self.waiting += 1
             self._called.notify_all()
+        if self.stopped:
+            raise OSError(errno.EINVAL, "the server socket was shut down")
         fd, address = self._accept()
+        if self.stopped:
+            socket.socket(fileno=fd).close()  # the connection that woke us
+            raise OSError(errno.EINVAL, "the server socket was shut down")
         sock = StagedSocket(self.family, self.type, self.proto, fileno=fd)
         sock.setblocking(True)
         sock.peers, sock.leave_before_send, self.plan = self.peers, self.plan, None
@@ -375,7 +397,7 @@ class Run:
                         expected="daemon=True", arrived="daemon=False", hint=DAEMON_HINT)
 
     def stop(self) -> None:
-        shut(self.server)
+        self.server.shut_down()
         step = "the server socket was shut down"
         if not self.call.wait(self.c.timeout):
             self.c.fail(f"Timed out: {self.label} did not stop when {step}.", status="timeout",

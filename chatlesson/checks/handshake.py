@@ -94,7 +94,11 @@ def check_handshake(c: Checker, receive, clients, nicknames) -> None:
     need_function(c, receive, "receive")
     need_lists(c, clients, nicknames, "check_handshake")
     with emptied(clients, nicknames), ThreadWatch() as watch, PrintWatch() as printed:
-        _check_receive(c, Run(c, receive, clients, nicknames, watch))
+        run = Run(c, receive, clients, nicknames, watch)
+        try:
+            _check_receive(c, run)
+        finally:
+            run.server.shut_down()  # wakes an accept() still waiting, on every system
         printed.report(c, LABEL)
 
 

@@ -38,7 +38,11 @@ def check_receive(c: Checker, receive, clients, nicknames) -> None:
     need_function(c, receive, "receive")
     need_lists(c, clients, nicknames, "check_receive")
     with emptied(clients, nicknames), ThreadWatch() as watch, PrintWatch() as printed:
-        _check(c, Run(c, receive, clients, nicknames, watch))
+        run = Run(c, receive, clients, nicknames, watch)
+        try:
+            _check(c, run)
+        finally:
+            run.server.shut_down()  # wakes an accept() still waiting, on every system
         printed.report(c, LABEL)
 
 
