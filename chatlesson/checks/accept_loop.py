@@ -31,6 +31,8 @@ THREAD_HINT = ("receive must not wait for one client: run handle in its own thre
                "and go straight back to accept().")
 CHAT_HINT = ("Start a thread that runs handle(client) for every client: that loop is what "
              "reads the client's lines and broadcasts them.")
+OWN_CLIENT_HINT = ("Each thread must serve the client accept() has just returned: start it with "
+                   "args=(client,), not with another socket from the list.")
 STOP_HINT = "When accept() raises OSError (the server socket was shut down), leave the loop."
 LOOP_HINT = ("receive serves every client, one after another: call accept() again and again, "
              "in a loop, and leave the loop only when accept() raises OSError.")

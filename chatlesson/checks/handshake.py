@@ -13,11 +13,12 @@ returns the nickname, or None when the client leaves first.
 from __future__ import annotations
 
 import socket
+import time
 
 from ..protocol import NICK_REQUEST
 from .core import Checker, checker, need_function, shown
-from .accept_loop import (LABEL, LISTS_HINT, THREAD_HINT, PrintWatch, Run, ThreadWatch, emptied,
-                          need_lists, staged_listener)
+from .accept_loop import (LABEL, LISTS_HINT, OWN_CLIENT_HINT, THREAD_HINT, PrintWatch, Run,
+                          ThreadWatch, emptied, need_lists, staged_listener)
 
 HII_HINT = ('Right after accept(), ask for the nickname with exactly the line "Hii" (bytes, '
             'ending in "\\n"). The client waits for that line before it says who it is.')
@@ -110,6 +111,10 @@ def _ask(run: Run, name: str, step: str, hint=HII_HINT, leave=None):
 
 def _closed(run: Run, sock, step: str, hint: str) -> None:
     """The server's end of a client that left during the handshake is closed."""
+    until = time.monotonic() + run.c.timeout
+    while sock.fileno() != -1 and time.monotonic() < until:
+        run.alive(step)
+        time.sleep(0.005)  # a deadline loop: closing a socket gives no signal
     if sock.fileno() != -1:
         run.c.fail(f"receive did not close the socket of a client that left, after {step}.",
                    expected="its socket closed", arrived="still open", hint=hint)
@@ -153,9 +158,9 @@ def _check_receive(c: Checker, run: Run) -> None:
     half.reset()
     step = "a client's connection broke in the middle of its nickname"
     run.back_to_accept(step, LEFT_EARLY_HINT)
-    _closed(run, half_sock, step, LEFT_EARLY_HINT)
     run.wait_lists(["ada"], [ada_sock], "three clients left during the handshake",
                    _partial_hint(["bo"]))
+    _closed(run, half_sock, step, LEFT_EARLY_HINT)
     run.threads(1, "three clients left during the handshake")
     run.crash_hint = None
     c.ok("clients that leave before, during or after 'Hii' are let go; the loop goes on")
@@ -168,8 +173,12 @@ def _check_receive(c: Checker, run: Run) -> None:
     for peer in (ada, zoe):
         run.line(peer, "*** Zoë joined", step, JOINED_HINT, mismatch_hint=_joined_hint)
     run.threads(2, step)
+    zoe.send("hi ada ☕\n".encode("utf-8"))
+    for peer in (ada, zoe):
+        run.line(peer, "Zoë: hi ada ☕", "Zoë sent her first line", OWN_CLIENT_HINT,
+                 sent="Zoë sent 'hi ada ☕\\n'")
     c.ok("a second client joins while the first is online, even when its nickname "
-         "arrives in pieces, cut inside 'ë'")
+         "arrives in pieces, cut inside 'ë', and is served by a thread of its own")
 
     ada2, ada2_sock = _ask(run, "A second ada", "a second client called ada connected")
     ada2.send(b"ada\n")

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import time
 
-from .accept_loop import (CHAT_HINT, LABEL, ORDER_HINT, THREAD_HINT, PrintWatch, Run, ThreadWatch,
-                          emptied, need_lists)
+from .accept_loop import (CHAT_HINT, LABEL, ORDER_HINT, OWN_CLIENT_HINT, THREAD_HINT, PrintWatch,
+                          Run, ThreadWatch, emptied, need_lists)
 from .core import Checker, checker, need_function, shown
 from .sockets import Peer
 
-OWN_CLIENT_HINT = ("Each thread must serve the client accept() has just returned: start it with "
-                   "args=(client,), not with another socket from the list.")
 NAME_HINT = ("Tell the new client its name with one line, exactly '*** You are ' and its "
              "nickname, ending in \"\\n\", after adding it to the lists and starting its thread.")
 GONE_HINT = ("A client can leave at any moment, even before the server has said a word to it: "

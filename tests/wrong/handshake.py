@@ -97,6 +97,19 @@ def no_thread(server):
         broadcast(clients, f"*** {nickname} joined")
 
 
+def serves_the_first_client(server):
+    """Every thread is started with the first socket in the list."""
+    while (client := _accept(server)) is not None:
+        nickname = _ask(client)
+        if nickname is None:
+            client.close()
+            continue
+        clients.append(client)
+        nicknames.append(nickname)
+        threading.Thread(target=handle, args=(clients[0],), daemon=True).start()
+        broadcast(clients, f"*** {nickname} joined")
+
+
 def one_recv(server):
     """The tutorial's handshake: one recv is taken for the whole nickname."""
     while (client := _accept(server)) is not None:
@@ -390,6 +403,7 @@ CAUGHT = {
     "hii_as_str": ("error", "raised an exception while ada connected", "Encode"),
     "calls_handle": ("failed", "did not go back to accept()", "own thread"),
     "no_thread": ("failed", "fewer threads are running than clients", "handle(client)"),
+    "serves_the_first_client": ("failed", "while Zoë sent her first line", "args=(client,)"),
     "one_recv": ("failed", "nicknames is not right", "recv(1024) returns"),
     "keeps_line_ending": ("failed", "nicknames is not right", 'without its "\\n"'),
     "no_announcement": ("failed", "while ada sent her nickname", "joined"),
