@@ -298,10 +298,20 @@ class Run:
             self.alive(step)
             if self.call.done.is_set():
                 self.c.fail(f"{self.label} returned {shown(self.call.returned)} after {step}; "
-                            "it should go on accepting clients.", hint=hint)
+                            "it should go on accepting clients.",
+                            hint=LOOP_HINT if hint is THREAD_HINT else hint)
             if time.monotonic() > until:
                 self.c.fail(f"Timed out: {self.label} did not go back to accept() after {step}.",
                             status="timeout", hint=hint)
+
+    def still_open(self, sock, step: str) -> None:
+        """The server's end of a client that joined must stay open: handle reads from it."""
+        if sock.fileno() == -1:
+            self.alive(step)
+            self.c.fail(f"{self.label} closed the new client's socket while {step}.",
+                        expected="the connection open", arrived="closed by the server",
+                        hint="Leave the socket open: handle uses it until the client leaves "
+                             "(no client.close(), no `with client:` in receive).")
 
     def wait_lists(self, expected: list, socks: list, step: str, hint) -> None:
         """Wait until ``nicknames == expected`` and ``clients`` holds ``socks`` in that order."""

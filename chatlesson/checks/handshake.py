@@ -127,6 +127,8 @@ def _check_receive(c: Checker, run: Run) -> None:
     step = "ada sent her nickname"
     run.wait_lists(["ada"], [ada_sock], step, _nickname_hint)
     run.line(ada, "*** ada joined", step, JOINED_HINT, sent="'ada\\n'")
+    run.back_to_accept(step)  # done with ada: what it did to her socket is done
+    run.still_open(ada_sock, step)
     run.threads(1, step)
     c.ok("ada is added to clients and nicknames, served by a daemon thread, and her arrival "
          "is announced as '*** ada joined'")
@@ -172,6 +174,8 @@ def _check_receive(c: Checker, run: Run) -> None:
     run.wait_lists(["ada", "Zoë"], [ada_sock, zoe_sock], step, _partial_hint(["Zoë"]))
     for peer in (ada, zoe):
         run.line(peer, "*** Zoë joined", step, JOINED_HINT, mismatch_hint=_joined_hint)
+    run.back_to_accept(step)
+    run.still_open(zoe_sock, step)
     run.threads(2, step)
     zoe.send("hi ada ☕\n".encode("utf-8"))
     for peer in (ada, zoe):

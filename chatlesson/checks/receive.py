@@ -58,7 +58,8 @@ def _guest(run: Run, name: str, online: list, socks: list, step: str) -> tuple[P
     peer, sock = run.connect(name)
     got = c.line(peer, step, call=run.call, expected="'*** You are guest…\\n'",
                  hint=THREAD_HINT if online else NAME_HINT)
-    run.alive(step)
+    run.back_to_accept(step)  # done with this client: what it did to the socket is done
+    run.still_open(sock, step)
     until = time.monotonic() + c.timeout
     while (sock not in run.clients or len(run.nicknames) != len(online) + 1) \
             and time.monotonic() < until:
@@ -66,11 +67,7 @@ def _guest(run: Run, name: str, online: list, socks: list, step: str) -> tuple[P
         if sock.fileno() == -1:
             break
         time.sleep(0.005)  # a deadline loop: the lists give no signal when they change
-    if sock.fileno() == -1 or peer.closed_by_other_side:
-        c.fail(f"receive closed the new client's socket while {step}.",
-               expected="the connection open", arrived="closed by the server",
-               hint="Leave the socket open: handle uses it until the client leaves (no "
-                    "client.close(), no `with client:` in receive).")
+    run.still_open(sock, step)
     if len(run.nicknames) != len(online) + 1:
         c.fail(f"After {step}, nicknames should hold {len(online) + 1} "
                f"name{'s' if online else ''}.",

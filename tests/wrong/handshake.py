@@ -110,6 +110,16 @@ def serves_the_first_client(server):
         broadcast(clients, f"*** {nickname} joined")
 
 
+def handshake_in_a_with_block(server):
+    """The with block closes the client's socket once it has joined."""
+    while (client := _accept(server)) is not None:
+        with client:
+            nickname = _ask(client)
+            if nickname is None:
+                continue
+            _join(client, nickname)
+
+
 def one_recv(server):
     """The tutorial's handshake: one recv is taken for the whole nickname."""
     while (client := _accept(server)) is not None:
@@ -401,9 +411,11 @@ CAUGHT = {
     "hii_without_newline": ("failed", "ada received no complete line while ada connected",
                             'must end with "\\n"'),
     "hii_as_str": ("error", "raised an exception while ada connected", "Encode"),
-    "calls_handle": ("failed", "did not go back to accept()", "own thread"),
+    "calls_handle": ("timeout", "did not go back to accept()", "own thread"),
     "no_thread": ("failed", "fewer threads are running than clients", "handle(client)"),
     "serves_the_first_client": ("failed", "while Zoë sent her first line", "args=(client,)"),
+    "handshake_in_a_with_block": ("failed", "closed the new client's socket while ada sent",
+                                  "no `with client:`"),
     "one_recv": ("failed", "nicknames is not right", "recv(1024) returns"),
     "keeps_line_ending": ("failed", "nicknames is not right", 'without its "\\n"'),
     "no_announcement": ("failed", "while ada sent her nickname", "joined"),
@@ -434,7 +446,7 @@ CAUGHT = {
     "removes_by_name": ("failed", "After the second ada left, clients and nicknames are out "
                         "of step", "remove it and its nickname by position"),
     "prints_the_nickname": ("failed", "printed while it ran", "Do not print"),
-    "accepts_once": ("failed", "returned None before", "again and again"),
+    "accepts_once": ("failed", "it should go on accepting clients", "again and again"),
     "never_stops": ("timeout", "did not stop", "leave the loop"),
 }
 
