@@ -15,6 +15,9 @@ PIECES_HINT = ('A line can arrive in several pieces, even cut inside a character
 LEAVE_HINT = ("When recv() returns b'' the client has left: end the loop, remove the client and "
               "its nickname, close its socket and tell the others.")
 LEFT_HINT = 'Tell the others who left, e.g. broadcast(clients, f"*** {nickname} left").'
+SAME_NAME_HINT = ("Removing a nickname by its value removes the FIRST entry with that name, and two "
+                  "clients may share one. Find the client's position once, then remove that "
+                  "position from both lists, so they stay in step.")
 
 
 def _everyone_gets(c: Checker, peers, expected: str, step: str, call, sent: str, hint):
@@ -36,8 +39,8 @@ def _check_left(c: Checker, call, sock, peer, clients, nicknames, stayed, step: 
     if name in nicknames:
         c.fail(f"{name} left, but is still in nicknames.", expected=f"{name!r} removed",
                arrived=shown(nicknames),
-               hint="Remove the nickname too: find its index before removing the client, then "
-                    "nicknames.remove(nickname).")
+               hint="Remove the nickname too: find the client's position before removing "
+                    "anything, then remove that position from both lists.")
     if nicknames != [p.name for p in stayed] or len(clients) != len(stayed):
         c.fail(f"After {name} left, the wrong clients are in the lists.",
                expected=f"nicknames == {[p.name for p in stayed]!r}", arrived=shown(nicknames),
@@ -110,3 +113,26 @@ def _check(c: Checker, handle, clients, nicknames) -> None:
     ada.reset()
     _check_left(c, call, ada_sock, ada, clients, nicknames, [cy], "ada's connection broke")
     c.ok("when a connection breaks (recv raises an error), the client is removed just the same")
+
+    _check_same_names(c, handle, clients, nicknames, cy_sock)
+
+
+def _check_same_names(c: Checker, handle, clients, nicknames, cy_sock) -> None:
+    """Two clients called ada; the second leaves: the lists must stay in step."""
+    (first_sock, _), (second_sock, second) = c.pair("The first ada"), c.pair("The second ada")
+    clients[:] = [first_sock, cy_sock, second_sock]
+    nicknames[:] = ["ada", "cy", "ada"]
+    call = c.start(handle, second_sock, label=LABEL)
+    second.sock.close()
+    step = "the second of two clients called ada left"
+    c.finish(call, step, taps=[second_sock.tap], hint=LEAVE_HINT)
+    expected = [("the first ada", "ada"), ("cy", "cy")]
+    names = {first_sock: "the first ada", cy_sock: "cy", second_sock: "the second ada"}
+    arrived = [(names.get(sock, "another socket"), nick) for sock, nick in zip(clients, nicknames)]
+    if len(clients) != len(nicknames) or arrived != expected:
+        c.fail("After the second of two clients called ada left, the two lists are out of step.",
+               sent="clients: the first ada, cy, the second ada; nicknames: ['ada', 'cy', 'ada']",
+               expected=", ".join(f"{who} is {nick!r}" for who, nick in expected),
+               arrived=", ".join(f"{who} is {nick!r}" for who, nick in arrived) or "empty lists",
+               hint=SAME_NAME_HINT)
+    c.ok("when one of two clients with the same nickname leaves, the lists stay in step")

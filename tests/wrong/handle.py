@@ -5,6 +5,45 @@ They run in the namespace of the notebook's given cell: ``clients``,
 """
 
 
+def removes_nickname_by_value(client):
+    """The tutorial's clean-up: nicknames.remove(nickname) takes the first entry with that name."""
+    buffer = b""
+    while True:
+        try:
+            data = client.recv(1024)
+        except OSError:
+            data = b""
+        if not data:
+            break
+        buffer += data
+        while b"\n" in buffer:
+            line, buffer = buffer.split(b"\n", 1)
+            broadcast(clients, f"{nicknames[clients.index(client)]}: {line.decode('utf-8')}")
+    _leave(client)
+
+
+def removes_nickname_at_the_end(client):
+    """Pops the last nickname instead of the one at the client's position."""
+    buffer = b""
+    while True:
+        try:
+            data = client.recv(1024)
+        except OSError:
+            data = b""
+        if not data:
+            break
+        buffer += data
+        while b"\n" in buffer:
+            line, buffer = buffer.split(b"\n", 1)
+            broadcast(clients, f"{nicknames[clients.index(client)]}: {line.decode('utf-8')}")
+    index = clients.index(client)
+    clients.remove(client)
+    nickname = nicknames[index]
+    nicknames.pop()
+    client.close()
+    broadcast(clients, f"*** {nickname} left")
+
+
 def _leave(client):
     nickname = nicknames[clients.index(client)]
     clients.remove(client)
@@ -152,7 +191,9 @@ CAUGHT = {
                              "several lines"),
     "no_nickname": ("failed", "received the wrong line while bob sent a line", "nickname"),
     "busy_loop": ("timeout", "busy loop", "if not data: break"),
-    "keeps_nickname": ("failed", "still in nicknames", "nicknames.remove"),
+    "keeps_nickname": ("failed", "still in nicknames", "position"),
+    "removes_nickname_by_value": ("failed", "two lists are out of step", "FIRST entry"),
+    "removes_nickname_at_the_end": ("failed", "still in nicknames", "position"),
     "keeps_client": ("failed", "still in clients", "clients.remove(client)"),
     "never_closes": ("failed", "did not close the socket", "client.close()"),
     "silent_departure": ("failed", "received no complete line while telling the others",
