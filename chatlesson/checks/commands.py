@@ -57,9 +57,16 @@ def _call(handler, rules, who, args):
 
 
 def _shown_sends(out: Outbox) -> str:
-    if not out.sends:
-        return "nothing"
-    return "; ".join(f"{NAMES.get(to, to)} got {shown(line)}" for to, line in out.sends)
+    return "; ".join(_shown_entry(entry) for entry in out.sends) or "nothing"
+
+
+def _shown_entry(entry) -> str:
+    """One outbox entry as a verdict shows it, whatever the student put there."""
+    if not (isinstance(entry, tuple) and len(entry) == 2):
+        return shown(entry)
+    to, line = entry
+    name = NAMES.get(to, repr(to)) if isinstance(to, str) else repr(to)
+    return f"{name} got {shown(line)}"
 
 
 def _expected_text(expected: dict) -> str:
@@ -81,8 +88,41 @@ def _run(c: Checker, name, handler, rules, who, args, crash_hint: str | None = N
     return label, out, raised
 
 
+def _check_outbox(c: Checker, label, out) -> None:
+    """Every entry in ``out`` must be (a connection, one line of text): name what is not."""
+    nicknames = {nick: who for who, nick in NAMES.items()}
+    for entry in out.sends:
+        to, line = entry if isinstance(entry, tuple) and len(entry) == 2 else (None, entry)
+        if isinstance(to, str) and to in nicknames:
+            c.fail(f"{label} sent a line to {to!r}, a nickname: the outbox takes connections.",
+                   expected=f"out.send({nicknames[to]!r}, ...) for {to}",
+                   arrived=f"out.send({to!r}, {shown(line)})",
+                   hint="Send to connections: `who` is the sender's, rules.room_members(room) and "
+                        "rules.find(nick) give the others'. A nickname is only for showing.")
+        if not (isinstance(to, str) and to in NAMES):
+            c.fail(f"{label} sent a line to {shown(to)}, which is not a connection.",
+                   arrived=_shown_sends(out),
+                   hint="out.send(connection, line) takes a connection first, then the line.")
+        if isinstance(line, (bytes, bytearray)):
+            c.fail(f"{label} put bytes in the outbox, not text.",
+                   expected="a str, e.g. '* ada waves'", arrived=repr(bytes(line)),
+                   hint="The outbox holds text: the server encodes each line and adds its line "
+                        "ending when it sends it. Do not encode.")
+        if not isinstance(line, str):
+            c.fail(f"{label} put a {type(line).__name__} in the outbox, not a line of text.",
+                   expected="a str, e.g. '* ada waves'", arrived=shown(line),
+                   hint="out.send(connection, line): the line is one str, built with the protocol "
+                        "module's functions.")
+        if "\n" in line or "\r" in line:
+            c.fail(f"{label} put a line ending in the outbox.",
+                   expected="one line, without \\n", arrived=shown(line),
+                   hint="The server adds the line ending when it sends; the outbox holds the line "
+                        "without it.")
+
+
 def _expect_sends(c: Checker, label, out, raised, expected: dict, hints) -> None:
     """``out`` must hold exactly the ``expected`` lines (one per recipient), nothing else."""
+    _check_outbox(c, label, out)
     if raised is not None:
         c.fail(f"{label} raised {type(raised).__name__}({str(raised)!r}), but this call should work.",
                expected=_expected_text(expected), arrived=_shown_sends(out), hint=hints.get("raised"))
@@ -115,6 +155,7 @@ def _expect_error(c: Checker, label, out, raised, kind, hint: str) -> None:
         arrived = "no exception" if raised is None else f"{type(raised).__name__}({str(raised)!r})"
         c.fail(f"{label} should raise {kind.__name__}.", expected=f"raise {kind.__name__}(...)",
                arrived=f"{arrived}; sent {_shown_sends(out)}", hint=hint)
+    _check_outbox(c, label, out)
     if out.sends:
         c.fail(f"{label} raised {kind.__name__} but also sent lines.", expected="nothing sent",
                arrived=_shown_sends(out), hint="Raise before sending anything.")

@@ -78,3 +78,42 @@ CAUGHT = {
     "first_word": ("failed", "cy received the wrong line", "protocol.action_line"),
     "twice": ("failed", "ada received the wrong line", "once"),
 }
+
+
+def to_nicknames(rules, who, args, out):
+    """Sends to the nicknames of the room instead of their connections."""
+    member = rules.members[who]
+    line = protocol.action_line(member.nick, args)
+    for other in rules.room_members(member.room):
+        out.send(rules.members[other].nick, line)
+
+
+def as_bytes(rules, who, args, out):
+    """Encodes the line itself, as if it were the socket."""
+    member = rules.members[who]
+    out.send_all(rules.room_members(member.room), protocol.action_line(member.nick, args).encode())
+
+
+def with_line_ending(rules, who, args, out):
+    """Adds the line ending, which the server adds again."""
+    member = rules.members[who]
+    out.send_all(rules.room_members(member.room), protocol.action_line(member.nick, args) + "\n")
+
+
+CAUGHT.update({
+    "to_nicknames": ("failed", "a nickname: the outbox takes connections", "Send to connections"),
+    "as_bytes": ("failed", "put bytes in the outbox", "Do not encode"),
+    "with_line_ending": ("failed", "put a line ending in the outbox", "adds the line ending"),
+})
+
+
+def right_loop(rules, who, args, out):
+    """Right, written differently: a loop of out.send, the line built by hand."""
+    if not args:
+        raise UsageError("say what you do, e.g. /me waves")
+    member = rules.members[who]
+    for other in rules.room_members(member.room):
+        out.send(other, f"* {member.nick} {args}")
+
+
+RIGHT = ["right_loop"]

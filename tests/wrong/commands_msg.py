@@ -113,3 +113,58 @@ CAUGHT = {
     "no_copy": ("failed", "ada received nothing", "The sender gets a copy"),
     "no_text_check": ("failed", "should raise UsageError", "raise UsageError"),
 }
+
+
+def as_bytes(rules, who, args, out):
+    """Puts bytes in the outbox (this used to make the checker fail inside itself)."""
+    nick, text = _parts(args)
+    target = rules.find(nick)
+    if target is None:
+        raise CommandError(f"no one called {nick} is online")
+    me, them = rules.members[who].nick, rules.members[target].nick
+    out.send(who, protocol.private_to(them, text).encode("utf-8"))
+    out.send(target, protocol.private_from(me, text).encode("utf-8"))
+
+
+def to_a_nickname(rules, who, args, out):
+    """Sends to the nickname that was typed instead of the connection rules.find gives."""
+    nick, text = _parts(args)
+    target = rules.find(nick)
+    if target is None:
+        raise CommandError(f"no one called {nick} is online")
+    me = rules.members[who].nick
+    out.send(who, protocol.private_to(nick, text))
+    out.send(nick, protocol.private_from(me, text))
+
+
+def a_tuple_line(rules, who, args, out):
+    """Puts (nick, text) in the outbox instead of a formatted line."""
+    nick, text = _parts(args)
+    target = rules.find(nick)
+    if target is None:
+        raise CommandError(f"no one called {nick} is online")
+    out.send(who, (nick, text))
+    out.send(target, (rules.members[who].nick, text))
+
+
+CAUGHT.update({
+    "as_bytes": ("failed", "put bytes in the outbox", "Do not encode"),
+    "to_a_nickname": ("failed", "a nickname: the outbox takes connections", "Send to connections"),
+    "a_tuple_line": ("failed", "put a tuple in the outbox", "one str"),
+})
+
+
+def right_split(rules, who, args, out):
+    """Right, written differently: split(" ", 1) and the lines built with the protocol module."""
+    parts = args.split(" ", 1)
+    if len(parts) < 2 or not parts[0] or not parts[1]:
+        raise UsageError("give a nickname and a message")
+    target = rules.find(parts[0])
+    if target is None:
+        raise CommandError(f"no one called {parts[0]} is online")
+    sender, recipient = rules.members[who], rules.members[target]
+    out.send(who, protocol.private_to(recipient.nick, parts[1]))
+    out.send(target, protocol.private_from(sender.nick, parts[1]))
+
+
+RIGHT = ["right_split"]

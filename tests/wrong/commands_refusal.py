@@ -61,3 +61,14 @@ CAUGHT = {
     "returns_bool": ("failed", "may not run /kick, but refusal allowed it", "command.admin and not member.admin"),
     "wrong_role": ("failed", "may not run /kick, but refusal allowed it", "command.admin and not member.admin"),
 }
+
+
+def right_one_expression(member, command):
+    """Right, written differently: one conditional expression per rule."""
+    admin_only = command.admin and not member.admin
+    silenced = command.speaks and member.muted
+    return (f"/{command.name} is for admins only" if admin_only
+            else "you are muted" if silenced else None)
+
+
+RIGHT = ["right_one_expression"]
