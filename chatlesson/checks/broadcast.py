@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from .core import Checker, checker, need_function, shown
 
+SENDALL_HINT = ("send() may take only part of the bytes and returns how many it took; the rest "
+                "is lost unless you send it again. sendall() keeps sending until every byte is on "
+                "its way: use it.")
 EVERY_CLIENT_HINT = "Send to every client in the list: `for client in clients:` visits each one."
 
 
@@ -17,7 +20,7 @@ def _missing_hint(index: int, count: int) -> str:
     return EVERY_CLIENT_HINT
 
 
-def _compare(c: Checker, peers, receivers, message: str, sent: str) -> None:
+def _compare(c: Checker, peers, receivers, message: str, sent: str, hint: str | None = None) -> None:
     """Each peer in ``receivers`` gets exactly the line; the others get nothing."""
     expected = (message + "\n").encode("utf-8")
     for peer in peers:
@@ -36,12 +39,14 @@ def _compare(c: Checker, peers, receivers, message: str, sent: str) -> None:
         if not arrived:
             c.fail(f"{peer.name} received nothing.", sent=sent, expected=shown(expected),
                    arrived="nothing", hint=_missing_hint(receivers.index(peer), len(receivers)))
-        if arrived == expected[:-1]:
+        if hint is not None and arrived and expected.startswith(arrived):
+            pass
+        elif arrived == expected[:-1]:
             hint = ('Add a line ending: send (message + "\\n").encode("utf-8"), so the receiver '
                     "knows where one message stops and the next one starts.")
-        elif arrived == expected * (len(arrived) // len(expected)):
+        elif arrived and arrived == expected * (len(arrived) // len(expected)):
             hint = "Each client should get the message once. Is there a loop inside your loop?"
-        else:
+        elif hint is None:
             hint = 'Send exactly the message plus "\\n", encoded with "utf-8".'
         c.fail(f"{peer.name} received the wrong bytes.", sent=sent, expected=shown(expected),
                arrived=shown(arrived), hint=hint)
@@ -73,6 +78,25 @@ def check_broadcast(c: Checker, broadcast) -> None:
           step="sending text with accents and an emoji")
     _compare(c, peers, [peers[0], peers[2]], message, sent)
     c.ok("it sends UTF-8, and only to the clients in the list it is given")
+
+    message = "  two spaces before, two after  "
+    c.run(broadcast, clients, message, label=f"broadcast(clients, {message!r})",
+          step="sending text with spaces at its edges")
+    _compare(c, peers, peers, message, f"broadcast(clients, {message!r})",
+             hint="Send the message exactly as it is given: do not strip or change it.")
+    c.ok("the text arrives exactly as given, spaces at its edges included")
+
+    for sock in sockets:
+        sock.send_limit = 4
+    message = "a line longer than what one send() takes"
+    c.run(broadcast, clients, message, label=f"broadcast(clients, {message!r})",
+          step="the system took only part of each send()")
+    _compare(c, peers, peers, message,
+             f"broadcast(clients, {message!r}) while each send() takes 4 bytes at a time",
+             hint=SENDALL_HINT)
+    for sock in sockets:
+        sock.send_limit = None
+    c.ok("when the system takes only part of a send, every byte still arrives (sendall)")
 
     c.run(broadcast, [], "anyone there?", label="broadcast([], 'anyone there?')",
           step="sending to an empty list")

@@ -50,6 +50,14 @@ class TappedSocket(socket.socket):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.tap = Tap()
+        #: When set, ``send`` takes at most this many bytes, as a busy kernel may: code that
+        #: ignores what ``send`` returns then loses the rest (``sendall`` never does).
+        self.send_limit: int | None = None
+
+    def send(self, data, flags=0):
+        if self.send_limit is not None:
+            data = memoryview(data).cast("B")[:self.send_limit]
+        return super().send(data, flags)
 
     def recv(self, bufsize, flags=0):
         data = super().recv(bufsize, flags)

@@ -77,3 +77,33 @@ def right_index_loop(clients, message):
 
 
 RIGHT = ["right_index_loop"]
+
+
+def uses_send(clients, message):
+    """send() instead of sendall(): fine until the system takes only part of the bytes."""
+    for client in clients:
+        client.send((message + "\n").encode("utf-8"))
+
+
+def strips(clients, message):
+    """Tidies the message up: the spaces at its edges are lost."""
+    for client in clients:
+        client.sendall((message.strip() + "\n").encode("utf-8"))
+
+
+CAUGHT.update({
+    "uses_send": ("failed", "received the wrong bytes", "sendall() keeps sending"),
+    "strips": ("failed", "received the wrong bytes", "exactly as it is given"),
+})
+
+
+def right_send_loop(clients, message):
+    """Right, written differently: a loop around send() that sends what is left."""
+    data = f"{message}\n".encode()
+    for client in clients:
+        sent = 0
+        while sent < len(data):
+            sent += client.send(data[sent:])
+
+
+RIGHT.append("right_send_loop")
