@@ -751,3 +751,35 @@ def test_a_wrapper_tag_gets_its_own_hint(quick_checks):
     result = check_log_html(wrapped_in_a_div)
     assert result.status == "failed"
     assert result.hint == "Put only <br> between the lines; leave out other tags such as <div>."
+
+
+def test_the_receiving_check_leaves_other_threads_alone(quick_checks, capsys):
+    """A thread that other notebook code runs meanwhile prints and fails as it would anyway."""
+    go, spoke = threading.Event(), threading.Event()
+
+    def bystander():
+        go.wait(5)
+        print("a bystander thread speaks")
+        spoke.set()
+        raise RuntimeError("a bystander's own error")
+
+    errors = []
+    previous_hook = threading.excepthook
+    threading.excepthook = lambda args: errors.append(str(args.exc_value))
+    other = threading.Thread(target=bystander, name="bystander", daemon=True)
+    other.start()
+    solution = notebook_names("solutions")["start_receiving"]
+
+    def start_receiving(sock, log):
+        go.set()  # the bystander speaks while the check runs
+        assert spoke.wait(5)
+        return solution(sock, log)
+
+    try:
+        result = check_start_receiving(start_receiving)
+        other.join(5)
+    finally:
+        threading.excepthook = previous_hook
+    assert result.passed, result.text
+    assert "a bystander thread speaks" in capsys.readouterr().out
+    assert errors == ["a bystander's own error"]

@@ -15,6 +15,7 @@ import ctypes
 import html
 import io
 import queue
+import sys
 import threading
 import time
 from html.parser import HTMLParser
@@ -249,17 +250,61 @@ def _crashed(c: Checker, watch, step: str, sent: str) -> None:
 
 
 class _Watch:
-    """What the check watches while student code runs: the widget, prints, thread crashes."""
+    """What the check watches while student code runs: the widget, prints, thread crashes.
 
-    def __init__(self, log):
+    Only the student's threads are watched: the thread that runs ``start_receiving`` and any
+    thread that holds the socket it was given. A print or a crash in a thread that other
+    notebook code started meanwhile goes where it would have gone without the check.
+    """
+
+    def __init__(self, log, sock):
         self.log = log
+        self.sock = sock
         self.changes: queue.Queue = queue.Queue()
         log.observe(lambda change: self.changes.put(change["new"]), names="value")
         self.crashes: list[BaseException] = []
-        self.printed = io.StringIO()  # stands in for sys.stdout and sys.stderr, in every thread
+        self.printed = io.StringIO()
+        self.threads: set[threading.Thread] = set()  # the thread start_receiving returned
 
-    def note_crash(self, args) -> None:
-        self.crashes.append(args.exc_value)
+    def is_students(self, thread: threading.Thread) -> bool:
+        return (thread in self.threads or thread.name.startswith("chatlesson-check")
+                or _holds(thread, self.sock))
+
+    def note_crash(self, args, previous) -> None:
+        if args.thread is not None and self.is_students(args.thread):
+            self.crashes.append(args.exc_value)
+        else:
+            previous(args)
+
+
+class _ScopedStream:
+    """Stands in for sys.stdout or sys.stderr: captures the student's threads' output only."""
+
+    def __init__(self, original, watch: _Watch):
+        self._original = original
+        self._watch = watch
+
+    def write(self, text: str) -> int:
+        if self._watch.is_students(threading.current_thread()):
+            return self._watch.printed.write(text)
+        return self._original.write(text)
+
+    def __getattr__(self, name):
+        return getattr(self._original, name)
+
+
+def _holds(thread: threading.Thread, sock) -> bool:
+    """Whether one of the thread's running frames has ``sock`` in a local variable."""
+    frame = sys._current_frames().get(thread.ident) if thread.ident is not None else None
+    while frame is not None:
+        if frame.f_code.co_filename == __file__:  # the check's own frames hold it too
+            frame = frame.f_back
+            continue
+        for value in list(frame.f_locals.values()):
+            if value is sock or any(item is sock for item in list(getattr(value, "__dict__", {}).values())):
+                return True
+        frame = frame.f_back
+    return False
 
 
 @checker("start_receiving(sock, log)")
@@ -269,14 +314,16 @@ def check_start_receiving(c: Checker, start_receiving) -> None:
     need_function(c, start_receiving, "start_receiving")
     threads_before = set(threading.enumerate())
     sock, server = c.tapped_client("The server")
-    watch = _Watch(ipywidgets.Textarea())
+    watch = _Watch(ipywidgets.Textarea(), sock)
     previous_hook = threading.excepthook
-    threading.excepthook = watch.note_crash
+    threading.excepthook = lambda args: watch.note_crash(args, previous_hook)
     try:
-        with contextlib.redirect_stdout(watch.printed), contextlib.redirect_stderr(watch.printed):
+        with contextlib.redirect_stdout(_ScopedStream(sys.stdout, watch)), \
+                contextlib.redirect_stderr(_ScopedStream(sys.stderr, watch)):
             _receiving(c, start_receiving, sock, server, watch)
     finally:
-        _stop_threads(set(threading.enumerate()) - threads_before, sock)
+        students = [t for t in set(threading.enumerate()) - threads_before if watch.is_students(t)]
+        _stop_threads(students, sock)
         threading.excepthook = previous_hook
         watch.log.close()
     if watch.printed.getvalue():
@@ -302,6 +349,8 @@ def _receiving(c: Checker, start_receiving, sock, server, watch: _Watch) -> None
     label = "start_receiving(sock, log)"
     thread = c.run(start_receiving, sock, watch.log, label=label, step="starting",
                    hint=THREAD_HINT)
+    if isinstance(thread, threading.Thread):
+        watch.threads.add(thread)
     if not isinstance(thread, threading.Thread):
         c.fail(f"{label} returned {shown(thread)}, not the thread it started.",
                expected="a threading.Thread", arrived=shown(thread), hint=THREAD_HINT)
