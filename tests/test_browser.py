@@ -150,7 +150,7 @@ def drive_the_lesson(page, lab, dialogs) -> dict:
     run_menu(page, "Run", "Run All Cells")
     page.locator(".chatlesson-lesson-stop").wait_for(timeout=WAIT_MS)
     command = page.locator(".jp-OutputArea-output",
-                           has_text=re.compile(r"chatlesson-client --port \d+ --nick carol"))
+                           has_text=re.compile(r"-m chatlesson.client --port \d+ --nick carol"))
     command.wait_for(timeout=WAIT_MS)
     wait_idle(page)
     assert page.locator('[data-mime-type="application/vnd.jupyter.error"]').count() == 0

@@ -28,6 +28,19 @@ def _everyone_gets(c: Checker, peers, expected: str, step: str, call, sent: str,
                       mismatch_hint=hint)
 
 
+def _nothing_more(c: Checker, peers, step: str, sent: str, last: str) -> None:
+    """After a step, no client may have received anything beyond the expected lines."""
+    for peer in peers:
+        extra = peer.read_available()
+        if not extra:
+            continue
+        hint = ("Send each line once, with the one line ending broadcast adds: a line taken out "
+                "of the buffer has no \"\\n\" left, so do not add another.") if extra.strip(b"\r\n") == b"" \
+            else "Broadcast each complete line once, and nothing else."
+        c.fail(f"{peer.name} received more than expected after {shown((last + chr(10)).encode())}, "
+               f"while {step}.", sent=sent, expected="nothing more", arrived=shown(extra), hint=hint)
+
+
 def _check_left(c: Checker, call, sock, peer, clients, nicknames, stayed, step: str):
     """After ``peer`` went away: the client is removed, closed and announced."""
     c.finish(call, step, taps=[sock.tap], hint=LEAVE_HINT)
@@ -83,12 +96,14 @@ def _check(c: Checker, handle, clients, nicknames) -> None:
     bob.send(b"hello\n")
     _everyone_gets(c, everyone, "bob: hello", "bob sent a line", call, "bob sent 'hello\\n'",
                    lambda got: STAMP_HINT if not got.startswith("bob: ") else LINES_HINT)
-    c.ok("a line from bob reaches everyone as 'bob: hello'")
+    _nothing_more(c, everyone, "bob sent a line", "bob sent 'hello\\n'", "bob: hello")
+    c.ok("a line from bob reaches everyone as 'bob: hello', and nothing more")
 
     bob.send(b"one\ntwo\n")
     for expected in ("bob: one", "bob: two"):
         _everyone_gets(c, everyone, expected, "bob sent two lines at once", call,
                        "bob sent 'one\\ntwo\\n' (both lines in one piece)", LINES_HINT)
+    _nothing_more(c, everyone, "bob sent two lines at once", "bob sent 'one\\ntwo\\n'", "bob: two")
     c.ok("two lines that arrive together go out as two messages")
 
     text = "héllo wörld ☕"

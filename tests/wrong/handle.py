@@ -226,3 +226,26 @@ def right_partition(client):
 
 
 RIGHT = ["right_partition"]
+
+
+def stray_newline(client):
+    """Keeps the line ending in the text, and broadcast adds another: an empty line follows each."""
+    buffer = b""
+    while True:
+        try:
+            data = client.recv(1024)
+        except OSError:
+            data = b""
+        if not data:
+            break
+        buffer += data
+        while b"\n" in buffer:
+            end = buffer.index(b"\n") + 1
+            line, buffer = buffer[:end], buffer[end:]
+            broadcast(clients, f"{nicknames[clients.index(client)]}: {line.decode('utf-8')}")
+    _leave(client)
+
+
+CAUGHT.update({
+    "stray_newline": ("failed", "received more than expected after 'bob: hello\\n'", "do not add another"),
+})
