@@ -8,6 +8,7 @@ condition (``wait_for``/``wait_until``), never on sleeps.
 
 from __future__ import annotations
 
+import codecs
 import queue
 import re
 import socket
@@ -783,3 +784,98 @@ def test_the_receiving_check_leaves_other_threads_alone(quick_checks, capsys):
     assert result.passed, result.text
     assert "a bystander thread speaks" in capsys.readouterr().out
     assert errors == ["a bystander's own error"]
+
+
+def no_line_ending(sock, log):
+    def show(line):
+        log.value += line
+    thread = threading.Thread(target=_loop, args=(sock, show), daemon=True)
+    thread.start()
+    return thread
+
+
+def closes_at_once(sock, log):
+    with sock:  # the socket is closed when this block ends, before the thread reads
+        thread = threading.Thread(target=_loop, args=(sock, print), daemon=True)
+    thread.start()
+    return thread
+
+
+WRONG_TOO = [
+    (no_line_ending, "failed", "wrong text", "End each line in the log with"),
+    (closes_at_once, "error", "raised an exception", "used after it was closed"),
+]
+
+
+@pytest.mark.parametrize("answer, status, problem, hint", WRONG_TOO,
+                         ids=[answer.__name__ for answer, *_ in WRONG_TOO])
+def test_more_wrong_receivers_are_caught(answer, status, problem, hint, quick_checks):
+    result = check_start_receiving(answer)
+    assert (result.status, problem in result.problem, hint in (result.hint or "")) == \
+        (status, True, True), result.text
+
+
+class Receiver(threading.Thread):
+    """A Thread subclass with its own run()."""
+
+    def __init__(self, sock, log):
+        super().__init__(daemon=True)
+        self.sock, self.log = sock, log
+
+    def run(self):
+        with self.sock:
+            buffer = bytearray()
+            for data in iter(lambda: self.sock.recv(4096), b""):
+                buffer += data
+                while (end := buffer.find(b"\n")) >= 0:
+                    self.log.value += buffer[:end].decode("utf-8") + "\n"
+                    del buffer[:end + 1]
+
+
+def as_a_subclass(sock, log):
+    receiver = Receiver(sock, log)
+    receiver.start()
+    return receiver
+
+
+def with_an_incremental_decoder(sock, log):
+    def receive():
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        text = ""
+        try:
+            while True:
+                data = sock.recv(1024)
+                if data == b"":
+                    break
+                text += decoder.decode(data)
+                *lines, text = text.split("\n")
+                for line in lines:
+                    log.value = log.value + line + "\n"
+        finally:
+            sock.close()
+    thread = threading.Thread(target=receive, name="receiver")
+    thread.start()
+    return thread
+
+
+def adds_complete_lines_at_once(sock, log):
+    def receive():
+        buffer = b""
+        while data := sock.recv(1):  # one byte at a time is slow but right
+            buffer += data
+            if buffer.endswith(b"\n"):
+                log.value += buffer.decode("utf-8")
+                buffer = b""
+        sock.close()
+    thread = threading.Thread(target=receive, daemon=True)
+    thread.start()
+    return thread
+
+
+RIGHT = [as_a_subclass, with_an_incremental_decoder, adds_complete_lines_at_once]
+
+
+@pytest.mark.parametrize("answer", RIGHT, ids=[answer.__name__ for answer in RIGHT])
+def test_a_receiver_written_differently_passes(answer, quick_checks):
+    result = check_start_receiving(answer)
+    assert result.passed, result.text

@@ -271,7 +271,10 @@ class _Watch:
                 or _holds(thread, self.sock))
 
     def note_crash(self, args, previous) -> None:
-        if args.thread is not None and self.is_students(args.thread):
+        # A thread can crash before start_receiving has returned it: its frames, gone from
+        # the stack by now, are still in the traceback.
+        if args.thread is not None and (self.is_students(args.thread)
+                                        or _in_traceback(args.exc_traceback, self.sock)):
             self.crashes.append(args.exc_value)
         else:
             previous(args)
@@ -296,6 +299,19 @@ class _ScopedStream:
 def _holds(thread: threading.Thread, sock) -> bool:
     """Whether one of the thread's running frames has ``sock`` in a local variable."""
     frame = sys._current_frames().get(thread.ident) if thread.ident is not None else None
+    return _frames_hold(frame, sock)
+
+
+def _in_traceback(tb, sock) -> bool:
+    """Whether a frame the exception passed through had ``sock`` in a local variable."""
+    while tb is not None:
+        if _frames_hold(tb.tb_frame, sock):
+            return True
+        tb = tb.tb_next
+    return False
+
+
+def _frames_hold(frame, sock) -> bool:
     while frame is not None:
         if frame.f_code.co_filename == __file__:  # the check's own frames hold it too
             frame = frame.f_back
