@@ -8,8 +8,11 @@ sent as chat shows as literal text and that no script ran, measures in the
 browser how long a line takes from the Send click to the other panel, takes
 a screenshot, presses the lesson's Stop button, and shuts down the kernel and the server.
 
-It is never skipped: without Chromium or Playwright it fails and says what
-to install. Output (screenshot, timings) goes to ``test-output/browser/``.
+The browser is ``$CHATLESSON_CHROMIUM`` (dev.py sets it), else /usr/bin/chromium.
+On Linux it is never skipped: without Chromium or Playwright it fails and says
+what to install. On macOS and Windows, without Chromium it is skipped with a
+message that says how to run it. Output (screenshot, timings) goes to
+``test-output/browser/``.
 """
 
 from __future__ import annotations
@@ -18,12 +21,13 @@ import json
 import re
 import shutil
 import statistics
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from browser.jupyterlab import CHROMIUM, CHROMIUM_ARGS, MISSING_CHROMIUM, JupyterLab
+from browser.jupyterlab import CHROMIUM, CHROMIUM_ARGS, JupyterLab, chromium_problem
 from chatlesson import ChatClient
 
 REPO = Path(__file__).resolve().parent.parent
@@ -75,8 +79,10 @@ CELL_OUTPUTS_JS = """
 
 @pytest.fixture(scope="module")
 def playwright_api():
-    if not CHROMIUM.exists():
-        pytest.fail(MISSING_CHROMIUM)
+    problem = chromium_problem(CHROMIUM, sys.platform)
+    if problem is not None:
+        verdict, why = problem
+        (pytest.skip if verdict == "skip" else pytest.fail)(why)
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:

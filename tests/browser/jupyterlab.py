@@ -24,13 +24,30 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-CHROMIUM = Path("/usr/bin/chromium")
+# dev.py sets CHATLESSON_CHROMIUM when it found or installed a browser.
+CHROMIUM = Path(os.environ.get("CHATLESSON_CHROMIUM") or "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
-MISSING_CHROMIUM = (f"Debian's Chromium is not installed at {CHROMIUM}: run "
+MISSING_CHROMIUM = ("Chromium is not installed at {path}: run "
                     "`apt-get update && apt-get install -y chromium` (the README's test command "
-                    "does this). Never `playwright install`: the tests use the system browser.")
+                    "does this as root), or set CHATLESSON_CHROMIUM=/path/to/chromium. Never "
+                    "`playwright install`: the tests use the system browser.")
+NO_CHROMIUM_HERE = ("no Chromium at {path}, so the browser test is skipped on this system. To run "
+                    "it, install Chromium (or Chrome) and set CHATLESSON_CHROMIUM=/path/to/it.")
+
+
+def chromium_problem(path: Path, platform: str) -> tuple[str, str] | None:
+    """Why the browser test cannot run with ``path`` on ``platform`` (``sys.platform``):
+    ("fail", why) on Linux, where CI installs Chromium so a missing one is a broken setup;
+    ("skip", why) elsewhere (macOS, Windows), where nothing installs it for the student."""
+    if path.is_file():
+        return None
+    if platform.startswith("linux"):
+        return "fail", MISSING_CHROMIUM.format(path=path)
+    return "skip", NO_CHROMIUM_HERE.format(path=path)
+
+
 NO_NEWS = {"fetchNews": "false", "checkForUpdates": False}
 START_TIMEOUT = 90.0
 
