@@ -4,10 +4,15 @@
     python3 dev.py lab     # JupyterLab on the lessons (extra arguments go to jupyter lab)
     python3 dev.py test    # the full test suite (extra arguments go to every pytest run)
 
-Needs only Python 3.10+. Creates ``.venv`` beside this file and installs the package with its
-test dependencies into it (again only when pyproject.toml changes). ``test`` also needs
-Debian's Chromium for the browser test: when it is missing and we are root, it is installed
-with apt-get. Works as root: JupyterLab gets ``--allow-root``.
+Needs only Python 3.10+ (Linux, macOS or Windows) and PyPI. Creates ``.venv`` beside this file,
+puts uv in it, and installs the package with its test dependencies at the versions in uv.lock,
+the ones CI tested (again only when pyproject.toml or uv.lock changes).
+
+``test`` also wants Chromium for the browser test, found on PATH or named by
+CHATLESSON_CHROMIUM, and passed to the tests in that variable. When it is missing on Linux as
+root, Debian's chromium is installed with apt-get; elsewhere the suite runs and the browser test
+says how to run it (skipped on macOS and Windows, an error on Linux). Works as root: JupyterLab
+gets ``--allow-root``.
 """
 
 from __future__ import annotations
@@ -23,10 +28,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
-BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
-PYTHON = BIN / "python"
+WINDOWS = os.name == "nt"
+BIN = VENV / ("Scripts" if WINDOWS else "bin")
+PYTHON = BIN / ("python.exe" if WINDOWS else "python")
 STAMP = VENV / ".chatlesson-installed"
-CHROMIUM = Path("/usr/bin/chromium")
+LOCK = ROOT / "uv.lock"
+UV = "uv>=0.9"  # reads uv.lock's format
+CHROMIUM_NAMES = ["chromium", "chromium-browser"]
+MAC_BROWSERS = [Path("/Applications/Chromium.app/Contents/MacOS/Chromium"),
+                Path("/Applications/Google Chrome.app/Contents/MacOS/Google Chrome")]
 NBVAL_ARGS = ["--nbval", "--nbval-sanitize-with", "tests/nbval-sanitize.cfg",
               "--nbval-cell-timeout=60", "-p", "no:cacheprovider"]
 NOTEBOOK_DIRS = ["notebooks", "solutions"]
@@ -70,13 +80,38 @@ def make_venv() -> None:
 
 
 def install_package() -> None:
-    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    """uv installs exactly uv.lock's versions; --inexact leaves pip and uv themselves in place."""
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + LOCK.read_bytes()).hexdigest()
     if STAMP.exists() and STAMP.read_text() == wanted:
         return
-    say("installing chatlesson and its dependencies into .venv (about a minute the first time)")
-    run(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
-    run(PYTHON, "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[test]")
+    say("installing uv, then chatlesson and the versions in uv.lock into .venv")
+    run(PYTHON, "-m", "pip", "install", "--quiet", UV)
+    env = dict(os.environ, UV_PROJECT_ENVIRONMENT=str(VENV))
+    run(PYTHON, "-m", "uv", "sync", "--quiet", "--frozen", "--inexact", "--extra", "test",
+        "--project", ROOT, env=env, cwd=ROOT)
     STAMP.write_text(wanted)
+
+
+def find_chromium(platform: str, environ: dict, which=shutil.which) -> Path | None:
+    """The browser named by CHATLESSON_CHROMIUM, else a Chromium on PATH or in /Applications."""
+    if environ.get("CHATLESSON_CHROMIUM"):
+        return Path(environ["CHATLESSON_CHROMIUM"])
+    for name in CHROMIUM_NAMES:
+        if which(name):
+            return Path(which(name))
+    if platform == "darwin":
+        return next((app for app in MAC_BROWSERS if app.is_file()), None)
+    return None
+
+
+def chromium_step(platform: str, found: bool, root: bool, has_apt: bool) -> str:
+    """What ``test`` does about the browser: "use" it, "apt-get" it (Linux as root, as in CI),
+    or "go-without" (the browser test then skips, or fails on Linux, saying what to do)."""
+    if found:
+        return "use"
+    if platform.startswith("linux") and root and has_apt:
+        return "apt-get"
+    return "go-without"
 
 
 def quiet_jupyterlab() -> None:
@@ -97,7 +132,7 @@ def setup() -> dict[str, str]:
 
 def lab(extra: list[str]) -> int:
     env = setup()
-    args = [BIN / "jupyter", "lab", f"--ServerApp.root_dir={ROOT}",
+    args = [PYTHON, "-m", "jupyterlab", f"--ServerApp.root_dir={ROOT}",
             "--LabApp.default_url=/lab/tree/notebooks/00_overview.ipynb"]
     if is_root():
         args.append("--allow-root")
@@ -107,8 +142,16 @@ def lab(extra: list[str]) -> int:
 
 def test(extra: list[str]) -> int:
     env = setup()
-    if not CHROMIUM.exists():
+    chromium = find_chromium(sys.platform, os.environ)
+    step = chromium_step(sys.platform, chromium is not None, is_root(), bool(shutil.which("apt-get")))
+    if step == "apt-get":
         apt_install("chromium")
+        chromium = find_chromium(sys.platform, os.environ)
+    if chromium is not None:
+        env["CHATLESSON_CHROMIUM"] = str(chromium)
+    else:
+        say("no Chromium found: the browser test will say how to run it "
+            "(install Chromium and set CHATLESSON_CHROMIUM=/path/to/it)")
     pytest = [PYTHON, "-m", "pytest"]
     steps = [
         ("unit, socket, command-line, exercise and browser tests", pytest + ["tests"] + extra),
