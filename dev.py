@@ -28,9 +28,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
-WINDOWS = os.name == "nt"
-BIN = VENV / ("Scripts" if WINDOWS else "bin")
-PYTHON = BIN / ("python.exe" if WINDOWS else "python")
+
+
+def venv_python(venv_dir: Path, windows: bool) -> Path:
+    """Where venv puts the interpreter: Scripts\\python.exe on Windows, bin/python elsewhere."""
+    return venv_dir / "Scripts" / "python.exe" if windows else venv_dir / "bin" / "python"
+
+
+PYTHON = venv_python(VENV, os.name == "nt")
+BIN = PYTHON.parent
 STAMP = VENV / ".chatlesson-installed"
 LOCK = ROOT / "uv.lock"
 UV = "uv>=0.9"  # reads uv.lock's format
