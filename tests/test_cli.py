@@ -3,7 +3,6 @@
 import os
 import queue
 import re
-import resource
 import signal
 import subprocess
 import sys
@@ -14,6 +13,14 @@ import pytest
 
 from chatlesson import ChatServer
 from netutil import DEADLINE, RawClient
+
+try:
+    import resource
+except ImportError:  # Windows: no file-descriptor limits to set
+    resource = None
+
+needs_sigint = pytest.mark.skipif(sys.platform == "win32",
+                                  reason="Windows cannot send Ctrl-C (SIGINT) to one subprocess")
 
 BIN = Path(sys.executable).parent
 
@@ -73,6 +80,7 @@ def server_process():
         proc.kill()
 
 
+@needs_sigint
 def test_server_script_chats_logs_and_stops_cleanly_on_ctrl_c(server_process):
     port = int(server_process.expect(r"listening on 127\.0\.0\.1:(\d+)")[1])
     with RawClient(("127.0.0.1", port)) as ada, RawClient(("127.0.0.1", port)) as bob:
@@ -94,6 +102,7 @@ def test_server_script_chats_logs_and_stops_cleanly_on_ctrl_c(server_process):
     assert not any("Traceback" in line for line in server_process.seen)
 
 
+@needs_sigint
 def test_python_dash_m_runs_the_same_server():
     proc = Process(sys.executable, "-m", "chatlesson.server", "--port", "0")
     try:
@@ -174,6 +183,7 @@ def test_client_script_reports_a_refused_connection():
         client.kill()
 
 
+@pytest.mark.skipif(resource is None, reason="resource.setrlimit is POSIX only")
 def test_server_keeps_accepting_after_running_out_of_file_descriptors():
     """EMFILE from accept() is a bad moment, not the end of the server."""
 

@@ -1,18 +1,20 @@
 """The interactive terminal client, in a real pseudo-terminal, read back as a screen."""
 
-import fcntl
 import os
-import pty
 import select
 import struct
 import subprocess
 import sys
-import termios
 import time
 from pathlib import Path
 
 import pyte
 import pytest
+
+# Pseudo-terminals are POSIX only: on Windows these tests are skipped.
+fcntl = pytest.importorskip("fcntl", reason="no pseudo-terminals (pty, termios) on Windows")
+pty = pytest.importorskip("pty", reason="no pseudo-terminals on Windows")
+termios = pytest.importorskip("termios", reason="no pseudo-terminals on Windows")
 
 from netutil import DEADLINE, RawClient
 
