@@ -107,3 +107,59 @@ def right_send_loop(clients, message):
 
 
 RIGHT.append("right_send_loop")
+
+
+def latin1(clients, message):
+    """Latin-1 has "é" but no "☕"."""
+    for client in clients:
+        client.sendall((message + "\n").encode("latin-1"))
+
+
+def utf16(clients, message):
+    for client in clients:
+        client.sendall((message + "\n").encode("utf-16"))
+
+
+def windows_line_ending(clients, message):
+    for client in clients:
+        client.sendall((message + "\r\n").encode("utf-8"))
+
+
+def newline_before(clients, message):
+    for client in clients:
+        client.sendall(("\n" + message).encode("utf-8"))
+
+
+def joins_with_a_space(clients, message):
+    for client in clients:
+        client.sendall(" ".join(message.split()).encode("utf-8") + b"\n")
+
+
+CAUGHT.update({
+    "latin1": ("error", "raised an exception", '"utf-8"'),
+    "utf16": ("failed", "received the wrong bytes", "utf-8"),
+    "windows_line_ending": ("failed", "received the wrong bytes", '"\\n"'),
+    "newline_before": ("failed", "received the wrong bytes", '"\\n"'),
+    "joins_with_a_space": ("failed", "received the wrong bytes", "exactly as it is given"),
+})
+
+
+def right_list_comprehension(clients, message):
+    """Right, written differently: the bytes made once, sent in a comprehension."""
+    data = bytes(f"{message}\n", encoding="utf-8")
+    [client.sendall(data) for client in clients]
+
+
+def right_map(clients, message):
+    data = message.encode() + b"\n"
+    for _ in map(lambda client: client.sendall(data), list(clients)):
+        pass
+
+
+def right_each_encoded(clients, message):
+    for client in clients:
+        line = message + "\n"
+        client.sendall(line.encode(encoding="utf-8"))
+
+
+RIGHT += ["right_list_comprehension", "right_map", "right_each_encoded"]
