@@ -249,3 +249,69 @@ def stray_newline(client):
 CAUGHT.update({
     "stray_newline": ("failed", "received more than expected after 'bob: hello\\n'", "do not add another"),
 })
+
+
+def _leave_by_position(client):
+    index = clients.index(client)
+    del clients[index]
+    nickname = nicknames.pop(index)
+    client.close()
+    broadcast(clients, f"*** {nickname} left")
+
+
+def right_bytearray_find(client):
+    """Right, written differently: a bytearray buffer and find() for the line ending."""
+    buffer = bytearray()
+    while True:
+        try:
+            data = client.recv(1024)
+        except ConnectionError:
+            data = b""
+        if not data:
+            break
+        buffer.extend(data)
+        end = buffer.find(b"\n")
+        while end != -1:
+            text = buffer[:end].decode()
+            del buffer[:end + 1]
+            broadcast(clients, "{}: {}".format(nicknames[clients.index(client)], text))
+            end = buffer.find(b"\n")
+    _leave_by_position(client)
+
+
+def right_split_lines(client):
+    """Right, written differently: split the buffer on b"\\n" and keep the last, unfinished part."""
+    pending = b""
+    while True:
+        try:
+            chunk = client.recv(1024)
+        except OSError:
+            chunk = b""
+        if chunk == b"":
+            break
+        *lines, pending = (pending + chunk).split(b"\n")
+        for line in lines:
+            broadcast(clients, f"{nicknames[clients.index(client)]}: {line.decode('utf-8')}")
+    _leave_by_position(client)
+
+
+def right_incremental_decoder(client):
+    """Right, written differently: an incremental decoder keeps a cut character for later."""
+    import codecs
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    text = ""
+    while True:
+        try:
+            data = client.recv(1024)
+        except OSError:
+            break
+        if not data:
+            break
+        text += decoder.decode(data)
+        while "\n" in text:
+            line, text = text.split("\n", 1)
+            broadcast(clients, f"{nicknames[clients.index(client)]}: {line}")
+    _leave_by_position(client)
+
+
+RIGHT += ["right_bytearray_find", "right_split_lines", "right_incremental_decoder"]
