@@ -13,9 +13,13 @@ the tutorial) in its own thread, and a thread per client running the
   same order, and a disconnect is announced exactly once.
 * Each client has a writer thread and a bounded queue (``Connection``), so a
   client that stops reading cannot stall ``broadcast`` for everyone else.
-* ``stop()`` wakes every blocked thread (``shutdown`` before ``close``), joins
-  them all and closes every socket, so a notebook can start and stop servers
-  as often as it likes.
+* The accept loop waits in a selector on the listening socket and on a
+  wake-up socket pair; ``stop()`` writes to the pair. That wakes it on every
+  system (``shutdown()`` of a listener wakes ``accept()`` on Linux only, and
+  ``close()`` on Windows only). Reader threads blocked in ``recv()`` are woken
+  by ``shutdown()`` of their connected socket, which works everywhere. Then
+  ``stop()`` joins every thread and closes every socket, so a notebook can
+  start and stop servers as often as it likes.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import argparse
 import itertools
 import logging
 import os
+import selectors
 import socket
 import sys
 import threading
@@ -31,6 +36,7 @@ import time
 
 from .connection import MAX_PENDING_BYTES, Connection
 from .framing import LineBuffer
+from .listening import listening_socket
 from .outbox import Outbox
 from .protocol import encode_line, error, notice
 from .rules import ChatRules
@@ -73,6 +79,7 @@ class ChatServer:
         self._connections: set[Connection] = set()
         self._readers: set[threading.Thread] = set()
         self._listener: socket.socket | None = None
+        self._wakeup: socket.socket | None = None  # stop() writes here to wake the accept loop
         self._accept_thread: threading.Thread | None = None
         self._numbers = itertools.count(1)
         self._stopping = threading.Event()  # set by stop(): the accept loop must end
@@ -84,18 +91,18 @@ class ChatServer:
         """Bind, listen and start accepting in a background thread; returns at once."""
         if self._listener is not None:
             raise RuntimeError("this server is already started")
-        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener = listening_socket(self.host, self.requested_port)
+        listener.setblocking(False)  # accept() only after the selector says a client is waiting
         try:
-            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            listener.bind((self.host, self.requested_port))
-            listener.listen()
+            wake_reader, self._wakeup = socket.socketpair()
         except OSError:
             listener.close()
             raise
         self._listener = listener
         self._stopping.clear()
         self._stopped.clear()
-        self._accept_thread = threading.Thread(target=self._accept_loop, args=(listener,), daemon=True,
+        self._accept_thread = threading.Thread(target=self._accept_loop,
+                                               args=(listener, wake_reader), daemon=True,
                                                name="chatlesson-accept")
         self._accept_thread.start()
         log.info("listening on %s:%d", *self.address)
@@ -107,13 +114,14 @@ class ChatServer:
         if listener is None:
             return
         self._stopping.set()
-        # close() alone does not wake a thread blocked in accept(); shutdown() does.
+        wakeup, self._wakeup = self._wakeup, None
         try:
-            listener.shutdown(socket.SHUT_RDWR)
+            wakeup.send(b"x")  # wakes the accept loop's selector on every system
         except OSError:
-            pass
-        listener.close()
+            pass  # the loop has already ended
         self._accept_thread.join()
+        wakeup.close()
+        listener.close()
         with self._lock:
             connections = list(self._connections)
             for conn in connections:
@@ -162,24 +170,31 @@ class ChatServer:
 
     # --- Threads -----------------------------------------------------------
 
-    def _accept_loop(self, listener: socket.socket) -> None:
-        """The tutorial's ``receive``: accept clients until ``stop()``."""
-        while True:
-            try:
-                sock, address = listener.accept()
-            except OSError as exc:
+    def _accept_loop(self, listener: socket.socket, wake_reader: socket.socket) -> None:
+        """The tutorial's ``receive``: accept clients until ``stop()`` writes to the wake-up pair."""
+        with wake_reader, selectors.DefaultSelector() as selector:
+            selector.register(listener, selectors.EVENT_READ)
+            selector.register(wake_reader, selectors.EVENT_READ)
+            while not self._stopping.is_set():
+                selector.select()
                 if self._stopping.is_set():
-                    return  # stop() shut the listener down
-                # Out of file descriptors, say: the server is not over. Try again in a
-                # moment (stop() cuts the wait short).
-                log.warning("cannot accept a connection: %s", exc)
-                self._stopping.wait(ACCEPT_RETRY_DELAY)
-                continue
-            try:
-                self._admit(sock, address)
-            except Exception:
-                log.exception("could not serve %s:%d", *address[:2])
-                sock.close()
+                    return
+                try:
+                    sock, address = listener.accept()
+                except BlockingIOError:
+                    continue  # the client gave up before we accepted it
+                except OSError as exc:
+                    # Out of file descriptors, say: the server is not over. Try again in a
+                    # moment (stop() cuts the wait short).
+                    log.warning("cannot accept a connection: %s", exc)
+                    self._stopping.wait(ACCEPT_RETRY_DELAY)
+                    continue
+                sock.setblocking(True)  # whether it inherits the listener's mode depends on the OS
+                try:
+                    self._admit(sock, address)
+                except Exception:
+                    log.exception("could not serve %s:%d", *address[:2])
+                    sock.close()
 
     def _admit(self, sock: socket.socket, address) -> None:
         """Give a new connection its writer and reader threads, and greet it."""

@@ -13,10 +13,8 @@ exceptions that end them and anything they print.
 from __future__ import annotations
 
 import contextlib
-import errno
 import io
 import select
-import socket
 import sys
 import threading
 import time
@@ -96,11 +94,9 @@ class StagedSocket(TappedSocket):
 class StagedListener(TappedListener):
     """A listening socket that hands out ``StagedSocket`` objects and counts accept calls.
 
-    ``shut_down()`` makes a waiting ``accept()`` raise OSError on every
-    system. Shutting down or closing a listening socket wakes a thread blocked
-    in ``accept()`` on Linux and Windows only (on macOS and the BSDs it sleeps
-    on), so the listener connects to itself to wake it, and its ``accept``
-    then raises, as the exercises say it does once the server socket is shut down.
+    ``shut_down()`` (from ``TappedListener``) makes a waiting ``accept()`` raise
+    OSError on every system, as the exercises say it does once the server socket
+    is shut down.
     """
 
     def __init__(self, on_accept):
@@ -109,25 +105,12 @@ class StagedListener(TappedListener):
         self._called = threading.Condition()
         self.peers: dict = {}  # the checker's end of each connection, by its address
         self.plan = None  # ``leave_before_send`` for the next connection accepted
-        self.stopped = False
-
-    def shut_down(self) -> None:
-        if self.stopped or self.fileno() == -1:
-            return
-        self.stopped = True
-        with contextlib.suppress(OSError):
-            socket.create_connection(self.getsockname(), timeout=1.0).close()  # wakes accept()
 
     def accept(self):
         with self._called:
             self.waiting += 1
             self._called.notify_all()
-        if self.stopped:
-            raise OSError(errno.EINVAL, "the server socket was shut down")
-        fd, address = self._accept()
-        if self.stopped:
-            socket.socket(fileno=fd).close()  # the connection that woke us
-            raise OSError(errno.EINVAL, "the server socket was shut down")
+        fd, address = self._accept_or_stop()
         sock = StagedSocket(self.family, self.type, self.proto, fileno=fd)
         sock.setblocking(True)
         sock.peers, sock.leave_before_send, self.plan = self.peers, self.plan, None

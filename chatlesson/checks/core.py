@@ -27,6 +27,7 @@ import traceback
 import weakref
 from dataclasses import dataclass, field
 
+from .. import listening
 from . import verdict
 from .sockets import (HOST, LineTimeout, Peer, PeerClosed, TappedListener, TappedSocket,
                       shut)
@@ -341,7 +342,7 @@ class Checker:
     def listener(self) -> TappedListener:
         """A socket listening on 127.0.0.1, on a free port, whose accept gives TappedSockets."""
         sock = self.keep(TappedListener(on_accept=self.keep))
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listening.prepare(sock)
         sock.bind((HOST, 0))
         sock.listen()
         return sock

@@ -13,6 +13,7 @@ deadline and keeps whatever arrived, so a verdict can show it.
 
 from __future__ import annotations
 
+import errno
 import select
 import socket
 import struct
@@ -81,9 +82,34 @@ class TappedListener(socket.socket):
         super().__init__(socket.AF_INET, socket.SOCK_STREAM)
         self._on_accept = on_accept
         self.accepted: list[TappedSocket] = []  # in the order connections were accepted
+        self.stopped = False
+
+    def shut_down(self) -> None:
+        """Make a waiting ``accept()`` raise OSError, on every system.
+
+        Shutting down or closing a listening socket wakes a thread blocked in ``accept()``
+        on Linux and Windows only (on macOS and the BSDs it sleeps on), so the listener
+        connects to itself, and ``accept`` then raises as if the socket had been shut down.
+        """
+        if self.stopped or self.fileno() == -1:
+            return
+        self.stopped = True
+        try:
+            socket.create_connection(self.getsockname(), timeout=1.0).close()
+        except OSError:
+            pass  # nothing is listening any more: nobody can be waiting
+
+    def _accept_or_stop(self):
+        if self.stopped:
+            raise OSError(errno.EINVAL, "the server socket was shut down")
+        fd, address = self._accept()
+        if self.stopped:
+            socket.socket(fileno=fd).close()  # the connection that woke us
+            raise OSError(errno.EINVAL, "the server socket was shut down")
+        return fd, address
 
     def accept(self):
-        fd, address = self._accept()
+        fd, address = self._accept_or_stop()
         sock = TappedSocket(self.family, self.type, self.proto, fileno=fd)
         sock.setblocking(True)
         self._on_accept(sock)
@@ -177,7 +203,13 @@ class Peer:
 
 
 def shut(sock: socket.socket) -> None:
-    """Wake any thread blocked on ``sock``, then close it (close alone does not wake it)."""
+    """Wake any thread blocked on ``sock``, then close it (close alone does not wake it).
+
+    ``shutdown()`` wakes a thread in ``recv()`` on a connected socket on every system; a
+    thread in ``accept()`` on one of our listeners is woken by a connection (``shut_down``).
+    """
+    if isinstance(sock, TappedListener):
+        sock.shut_down()
     try:
         sock.shutdown(socket.SHUT_RDWR)
     except OSError:
