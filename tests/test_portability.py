@@ -9,15 +9,18 @@ that way, so the tests below fail on a stop that relies on Linux.
 from __future__ import annotations
 
 import errno
+import os
+import queue
+import signal
 import socket
+import sys
 import threading
 import time
 
 import pytest
-
-from chatlesson import ChatClient, ChatServer
-from chatlesson import listening
 from netutil import DEADLINE, RawClient
+
+from chatlesson import ChatClient, ChatServer, listening
 
 
 @pytest.fixture
@@ -139,3 +142,45 @@ def test_the_checkers_wake_student_code_blocked_in_accept_as_on_macos(bsd_listen
     shut(listener)
     thread.join(DEADLINE)
     assert not thread.is_alive() and isinstance(outcome[0], OSError)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to this process would end it on Windows")
+def test_ctrl_c_on_the_command_line_stops_promptly_as_on_macos(bsd_listeners, monkeypatch):
+    """chatlesson-server's Ctrl-C path: KeyboardInterrupt in serve_forever(), then stop()."""
+    from chatlesson import server as server_module
+
+    threads_before = set(threading.enumerate())
+    started = queue.Queue()
+    real_start = ChatServer.start
+
+    def start(self):
+        started.put(self)
+        return real_start(self)
+
+    monkeypatch.setattr(ChatServer, "start", start)
+    interrupted_at = []
+
+    def press_ctrl_c():
+        server = started.get(timeout=DEADLINE)
+        deadline = time.monotonic() + DEADLINE
+        while not server.running and time.monotonic() < deadline:
+            time.sleep(0.01)
+        with RawClient(server.address) as ada:
+            assert ada.line() == "Hii"
+            ada.send("ada")
+            ada.until(lambda line: "Welcome, ada" in line)
+            interrupted_at.append(time.monotonic())
+            os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C: KeyboardInterrupt in the main thread
+            ada.until(lambda line: "shutting down" in line)
+            with pytest.raises(EOFError):
+                ada.line()
+
+    presser = threading.Thread(target=press_ctrl_c)
+    presser.start()
+    assert server_module.main(["--port", "0"]) == 0
+    took = time.monotonic() - interrupted_at[0]
+    presser.join(DEADLINE)
+    assert not presser.is_alive()
+    print(f"Ctrl-C to main() returning, shutdown() as on macOS: {took * 1000:.1f} ms")
+    assert took < 1
+    assert set(threading.enumerate()) <= threads_before | {threading.current_thread()}
