@@ -5,22 +5,29 @@ The package holds the finished, robust version of what the lessons build:
 * ``ChatServer``: the threaded server (``chatlesson-server`` on the command line);
 * ``ChatClient``: a client to drive from code (``chatlesson-client`` in a terminal);
 * ``ChatRules``: the rules of the chat, with no sockets, shared by every server;
-* ``ChatPanel``: a chat window for JupyterLab (imported on first use).
+* ``ChatPanel``: a chat window for JupyterLab.
+
+Each name is imported on first use, so ``python -m chatlesson.client`` (or ``.server``) runs
+its module once, without the package having imported it already.
 """
 
-from .client import ChatClient, NicknameRejected
-from .protocol import Message, parse_line
-from .rules import ChatRules
-from .server import ChatServer
+from __future__ import annotations
 
-__all__ = ["ChatClient", "ChatPanel", "ChatRules", "ChatServer", "Message",
-           "NicknameRejected", "parse_line"]
+import importlib
+
+_WHERE = {"ChatClient": "client", "NicknameRejected": "client", "Message": "protocol",
+          "parse_line": "protocol", "ChatRules": "rules", "ChatServer": "server",
+          "ChatPanel": "panel"}
+
+__all__ = sorted(_WHERE)
 __version__ = "0.1.0"
 
 
 def __getattr__(name):
-    # The panel needs ipywidgets; import it only when someone asks for it.
-    if name == "ChatPanel":
-        from .panel import ChatPanel
-        return ChatPanel
+    if name in _WHERE:
+        return getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
     raise AttributeError(f"module 'chatlesson' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_WHERE))
