@@ -89,3 +89,12 @@ def test_every_wrong_answer_is_listed():
                      if callable(value) and not name.startswith("_")
                      and getattr(value, "__module__", None) == wrong.__name__}
         assert functions == set(wrong.CAUGHT) | set(getattr(wrong, "RIGHT", [])), module
+
+
+RIGHT_ANSWERS = [(module, name) for module in CHECKS for name in getattr(_load(module), "RIGHT", [])]
+
+
+@pytest.mark.parametrize("module, name", RIGHT_ANSWERS, ids=[f"{m}.{n}" for m, n in RIGHT_ANSWERS])
+def test_right_answers_written_differently_pass(module, name):
+    result = CHECKS[module](getattr(_load(module), name))
+    assert result.passed, result.text
