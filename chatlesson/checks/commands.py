@@ -32,6 +32,11 @@ FIND_HINT = ("Look the nickname up with rules.find(nick): it ignores case, and r
              "when no one by that name is online.")
 NOBODY_HINT = ('When rules.find(nick) returns None, raise CommandError(f"no one called {nick} '
                'is online") instead of sending anything.')
+SPACES_HINT = ("Keep the text exactly as it was typed, every space inside it included: splitting it "
+               "into words and joining them again loses spaces.")
+NOTHING_HINT = ("Nothing was added to out. A handler replies only through the outbox: "
+                "out.send(connection, line) or out.send_all(connections, line); a line it returns "
+                "or prints goes nowhere.")
 SPLIT_HINT = ("The text is everything after the nickname, spaces included: "
               "nick, _, text = args.partition(\" \"), or args.split(None, 1).")
 
@@ -134,6 +139,9 @@ def _expect_sends(c: Checker, label, out, raised, expected: dict, hints) -> None
     missing = [to for to in expected if not got.get(to)]
     extra = [to for to in got if to not in expected]
     wrong = [to for to in expected if to in got and got[to] != [expected[to]]]
+    if not out.sends:
+        c.fail(f"{label} sent nothing.", expected=_expected_text(expected), arrived="nothing",
+               hint=NOTHING_HINT)
     if missing:
         to = missing[0]
         problem = f"{NAMES[to]} received nothing from {label}."
@@ -173,6 +181,8 @@ def _me_hint(nick: str, text: str):
             return 'An action is not chat: use protocol.action_line(nick, text), which gives "* ada waves".'
         if len(lines) > 1:
             return "Send the action to each member once."
+        if line.split() == f"* {nick} {text}".split():
+            return SPACES_HINT
         return f'Build the line with protocol.action_line(nick, text): "* {nick} {text}".'
     return hint
 
@@ -191,8 +201,8 @@ def check_me(c: Checker, me) -> None:
         "other": ROOM_HINT})
     c.ok("/me waves reaches everyone in ada's room as '* ada waves', and nobody else")
 
-    label, out, raised = _run(c, "me", me, rules, CY, "dusts off the old books")
-    line = "* cy dusts off the old books"
+    label, out, raised = _run(c, "me", me, rules, CY, "dusts off  the old books")
+    line = "* cy dusts off  the old books"
     _expect_sends(c, label, out, raised, {CY: line}, {
         "missing": {CY: ROOM_HINT},
         "extra": "cy is alone in #attic: the lobby must not hear it. " + ROOM_HINT,
@@ -229,9 +239,14 @@ def _msg_hint(expected: str):
             return ("The sender sees [to <recipient>] and the recipient sees [from <sender>]: "
                     "protocol.private_to(recipient_nick, text) for the sender, "
                     "protocol.private_from(sender_nick, text) for the recipient.")
+        if line.split() == expected.split():
+            return SPACES_HINT
         if line.lower() == expected.lower():
             return ("Show nicknames as their owners spell them: rules.members[target].nick, "
                     "not what was typed.")
+        if "] " in line and line.split("] ", 1)[1] == expected.split("] ", 1)[1]:
+            return ("The name in brackets is the other end: the sender's copy names the recipient "
+                    "([to cy]), the recipient's line names the sender ([from ada]).")
         if expected.endswith(line.split("] ", 1)[-1]) or line.split("] ", 1)[-1] in expected:
             return SPLIT_HINT
         return (f"Expected {shown(expected)}: build it with protocol.private_to and "
@@ -243,7 +258,7 @@ def _msg_hint(expected: str):
 def check_msg(c: Checker, msg) -> None:
     need_function(c, msg, "msg")
     rules = _chat_rules()
-    text = "meet me upstairs at 5"
+    text = "meet me  upstairs at 5"
     label, out, raised = _run(c, "msg", msg, rules, ADA, f"cy {text}")
     sender, mine, theirs = ADA, f"[to cy] {text}", f"[from ada] {text}"
     _expect_sends(c, label, out, raised, {ADA: mine, CY: theirs}, {
@@ -302,6 +317,17 @@ def _refusal_cases(rules: ChatRules):
             "return ...")
     yield "a muted member", muted, commands["who"], False, (
         "Muting only stops speaking: /who, /join and /help stay allowed.")
+    for name in ["who", "me", "msg", "join"]:
+        yield "an admin", admin, commands[name], False, (
+            "Admins may run every command a member may: the admin rule only refuses admin "
+            "commands to members.")
+    muted_admin = Member(nick="ada", admin=True, muted=True)
+    yield "a muted admin", muted_admin, commands["me"], True, (
+        "Being an admin does not lift a mute: refuse commands that speak to every muted member.")
+    yield "a muted admin", muted_admin, commands["kick"], False, (
+        "A muted admin may still run admin commands: muting only stops speaking.")
+    yield "a muted member", muted, commands["kick"], True, (
+        "Refuse admin commands to every member that is not an admin, muted or not.")
 
 
 @checker("refusal(member, command)")
