@@ -88,7 +88,7 @@ def _run(c: Checker, name, handler, rules, who, args, crash_hint: str | None = N
                hint="A handler only adds lines to out and returns: it never waits or loops.")
     if call.error is not None:
         c.crashed(call, step, hint=crash_hint if isinstance(call.error, LookupError | AttributeError
-                                                            | TypeError) else None)
+                                                            | TypeError | ValueError) else None)
     out, raised = call.returned
     return label, out, raised
 
@@ -159,6 +159,12 @@ def _expect_sends(c: Checker, label, out, raised, expected: dict, hints) -> None
 
 def _expect_error(c: Checker, label, out, raised, kind, hint: str) -> None:
     """The call must raise ``kind`` (UsageError or CommandError) and send nothing."""
+    if kind is CommandError and isinstance(raised, UsageError):
+        c.fail(f"{label} raised UsageError, but the arguments were fine: this needs CommandError.",
+               expected="raise CommandError(...)", arrived=f"UsageError({str(raised)!r})",
+               hint="UsageError is only for bad or missing arguments (the member is shown the "
+                    "usage); anything else that goes wrong raises CommandError with a message that "
+                    "says what.")
     if raised is None or not isinstance(raised, kind):
         arrived = "no exception" if raised is None else f"{type(raised).__name__}({str(raised)!r})"
         c.fail(f"{label} should raise {kind.__name__}.", expected=f"raise {kind.__name__}(...)",
@@ -247,6 +253,8 @@ def _msg_hint(expected: str):
         if "] " in line and line.split("] ", 1)[1] == expected.split("] ", 1)[1]:
             return ("The name in brackets is the other end: the sender's copy names the recipient "
                     "([to cy]), the recipient's line names the sender ([from ada]).")
+        if "] " in line and line.split("] ", 1)[1].endswith(expected.split("] ", 1)[1]):
+            return SPLIT_HINT
         if expected.endswith(line.split("] ", 1)[-1]) or line.split("] ", 1)[-1] in expected:
             return SPLIT_HINT
         return (f"Expected {shown(expected)}: build it with protocol.private_to and "

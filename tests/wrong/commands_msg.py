@@ -168,3 +168,170 @@ def right_split(rules, who, args, out):
 
 
 RIGHT = ["right_split"]
+
+
+def _target(rules, nick):
+    target = rules.find(nick)
+    if target is None:
+        raise CommandError(f"no one called {nick} is online")
+    return target
+
+
+def joins_words(rules, who, args, out):
+    """Splits everything into words and joins the text again, losing double spaces."""
+    words = args.split()
+    if len(words) < 2:
+        raise UsageError("give a nickname and a message")
+    target = _target(rules, words[0])
+    text = " ".join(words[1:])
+    out.send(who, protocol.private_to(rules.members[target].nick, text))
+    out.send(target, protocol.private_from(rules.members[who].nick, text))
+
+
+def recipient_name_twice(rules, who, args, out):
+    """The recipient reads its own name: [from cy] instead of [from ada]."""
+    nick, text = _parts(args)
+    target = _target(rules, nick)
+    them = rules.members[target].nick
+    out.send(who, protocol.private_to(them, text))
+    out.send(target, protocol.private_from(them, text))
+
+
+def sender_name_twice(rules, who, args, out):
+    """The sender's copy names the sender: [to ada] instead of [to cy]."""
+    nick, text = _parts(args)
+    target = _target(rules, nick)
+    me = rules.members[who].nick
+    out.send(who, protocol.private_to(me, text))
+    out.send(target, protocol.private_from(me, text))
+
+
+def text_with_nick(rules, who, args, out):
+    """Sends the whole of args, nickname included, as the text."""
+    nick, text = _parts(args)
+    target = _target(rules, nick)
+    out.send(who, protocol.private_to(rules.members[target].nick, args))
+    out.send(target, protocol.private_from(rules.members[who].nick, args))
+
+
+def unpacks_split(rules, who, args, out):
+    """nick, text = args.split(" ", 1) crashes when there is no text."""
+    nick, text = args.split(" ", 1)
+    target = _target(rules, nick)
+    out.send(who, protocol.private_to(rules.members[target].nick, text))
+    out.send(target, protocol.private_from(rules.members[who].nick, text))
+
+
+def usage_for_no_one(rules, who, args, out):
+    """Raises UsageError, not CommandError, when no one has that name."""
+    nick, text = _parts(args)
+    target = rules.find(nick)
+    if target is None:
+        raise UsageError(f"no one called {nick} is online")
+    out.send(who, protocol.private_to(rules.members[target].nick, text))
+    out.send(target, protocol.private_from(rules.members[who].nick, text))
+
+
+def command_error_for_usage(rules, who, args, out):
+    """Raises CommandError, not UsageError, when the text is missing."""
+    nick, _, text = args.partition(" ")
+    if not nick or not text:
+        raise CommandError("give a nickname and a message")
+    target = _target(rules, nick)
+    out.send(who, protocol.private_to(rules.members[target].nick, text))
+    out.send(target, protocol.private_from(rules.members[who].nick, text))
+
+
+def own_room_only(rules, who, args, out):
+    """Looks for the nickname in the sender's room only."""
+    nick, text = _parts(args)
+    room = rules.room_members(rules.members[who].room)
+    target = next((w for w in room if rules.members[w].nick.lower() == nick.lower()), None)
+    if target is None:
+        raise CommandError(f"no one called {nick} is online")
+    out.send(who, protocol.private_to(rules.members[target].nick, text))
+    out.send(target, protocol.private_from(rules.members[who].nick, text))
+
+
+def sends_to_found_nick(rules, who, args, out):
+    """Sends to the Member instead of its connection."""
+    nick, text = _parts(args)
+    target = _target(rules, nick)
+    member = rules.members[target]
+    out.send(who, protocol.private_to(member.nick, text))
+    out.send(member, protocol.private_from(rules.members[who].nick, text))
+
+
+def returns_lines(rules, who, args, out):
+    """Returns the two lines instead of putting them in the outbox."""
+    nick, text = _parts(args)
+    target = _target(rules, nick)
+    return [protocol.private_to(rules.members[target].nick, text),
+            protocol.private_from(rules.members[who].nick, text)]
+
+
+def chat_line_instead(rules, who, args, out):
+    """Sends "ada: text", a chat line, to both ends."""
+    nick, text = _parts(args)
+    target = _target(rules, nick)
+    line = protocol.chat_line(rules.members[who].nick, text)
+    out.send(who, line)
+    out.send(target, line)
+
+
+CAUGHT.update({
+    "joins_words": ("failed", "ada received the wrong line", "every space inside it"),
+    "recipient_name_twice": ("failed", "cy received the wrong line", "the other end"),
+    "sender_name_twice": ("failed", "ada received the wrong line", "the other end"),
+    "text_with_nick": ("failed", "ada received the wrong line", "everything after the nickname"),
+    "unpacks_split": ("error", "raised an exception", "everything after the nickname"),
+    "usage_for_no_one": ("failed", "this needs CommandError", "only for bad or missing arguments"),
+    "command_error_for_usage": ("failed", "should raise UsageError", "raise UsageError"),
+    "own_room_only": ("failed", "raised CommandError", "rules.find(nick)"),
+    "sends_to_found_nick": ("failed", "which is not a connection", "takes a connection first"),
+    "returns_lines": ("failed", "sent nothing", "goes nowhere"),
+    "chat_line_instead": ("failed", "ada received the wrong line", "[from <sender>]"),
+})
+
+
+def right_regex(rules, who, args, out):
+    """Right, written differently: a regular expression."""
+    import re
+    found = re.fullmatch(r"(\S+) (.+)", args, re.DOTALL)
+    if not found:
+        raise UsageError("give a nickname and a message")
+    nick, text = found.groups()
+    target = rules.find(nick)
+    if target is None:
+        raise CommandError(f"{nick} is not online")
+    out.send(target, protocol.private_from(rules.members[who].nick, text))
+    out.send(who, protocol.private_to(rules.members[target].nick, text))
+
+
+def right_maxsplit(rules, who, args, out):
+    """Right, written differently: split(maxsplit=1) and f-strings."""
+    parts = args.split(maxsplit=1)
+    if len(parts) != 2:
+        raise UsageError("give a nickname and a message")
+    nick, text = parts
+    target = rules.find(nick)
+    if not target:
+        raise CommandError(f"no one called {nick} is online")
+    out.send(who, f"[to {rules.nick_of(target)}] {text}")
+    out.send(target, f"[from {rules.nick_of(who)}] {text}")
+
+
+def right_index(rules, who, args, out):
+    """Right, written differently: str.find for the first space."""
+    space = args.find(" ")
+    if space <= 0 or not args[space + 1:]:
+        raise UsageError("give a nickname and a message")
+    nick, text = args[:space], args[space + 1:]
+    target = rules.find(nick)
+    if target is None:
+        raise CommandError(f"no one called {nick} is online")
+    out.send(who, protocol.private_to(rules.members[target].nick, text))
+    out.send(target, protocol.private_from(rules.members[who].nick, text))
+
+
+RIGHT += ["right_regex", "right_maxsplit", "right_index"]
