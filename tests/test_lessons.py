@@ -100,7 +100,8 @@ def test_copies_match_their_first_definition_or_say_what_changed(path):
 
 
 CITED_FILE = re.compile(r"chatlesson/[\w/]+\.py")
-PRIVATE = re.compile(r"\bchatlesson(?:\.\w+)*\._\w+|\b(?:server|rules|client|panel)\._[a-z]\w*")
+PRIVATE = re.compile(r"\bchatlesson(?:\.\w+)*\._\w+|\b(?:server|rules|client|panel)\._[a-z]\w*"
+                     r"|`_[a-z]\w*`")   # a bare `_name` in prose points into the package's insides
 
 
 @pytest.mark.parametrize("path", ALL, ids=lambda p: f"{p.parent.name}/{p.name}")
@@ -139,7 +140,8 @@ def test_the_checks_find_what_they_look_for(tmp_path):
     notebook.cells = [nbformat.v4.new_code_cell(
         'def broadcast(clients, message):\n    """Docstrings may differ."""\n'
         '    for client in clients:\n        client.send(message)\n'
-        'open("/proc/self/status")  # chatlesson/nowhere.py, server._lock\n')]
+        'open("/proc/self/status")  # chatlesson/nowhere.py, server._lock\n'),
+        nbformat.v4.new_markdown_cell("See `_handle` in the package.")]
     path = tmp_path / "99_drifted.ipynb"
     nbformat.write(notebook, path)
     (name, dump, says_changed), = definitions(path)
@@ -147,5 +149,7 @@ def test_the_checks_find_what_they_look_for(tmp_path):
     assert dump != first_definitions()["broadcast"][1]
     with pytest.raises(AssertionError, match="does not exist"):
         test_cited_package_files_exist_and_no_private_names(path)
+    text = "\n".join(cell.source for cell in nbformat.read(path, as_version=4).cells)
+    assert set(PRIVATE.findall(text)) == {"server._lock", "`_handle`"}
     with pytest.raises(AssertionError, match="/proc/"):
         test_no_notebook_needs_one_operating_system(path)
