@@ -19,6 +19,7 @@ import sys
 import threading
 import time
 
+from .. import listening
 from .core import Checker, StudentCall, last_line, phrase, shown
 from .sockets import Peer, TappedListener, TappedSocket
 
@@ -126,6 +127,7 @@ class StagedListener(TappedListener):
 
 def staged_listener(c: Checker) -> StagedListener:
     sock = c.keep(StagedListener(on_accept=c.keep))
+    listening.prepare(sock)
     sock.bind(("127.0.0.1", 0))
     sock.listen()
     return sock
