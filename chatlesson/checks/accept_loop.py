@@ -20,7 +20,7 @@ import threading
 import time
 
 from .. import listening
-from .core import Checker, StudentCall, last_line, phrase, shown
+from .core import Checker, StudentCall, last_line, need_function, phrase, shown
 from .sockets import Peer, TappedListener, TappedSocket
 
 LABEL = "receive(server)"
@@ -401,6 +401,23 @@ class Run:
                         hint=STOP_HINT)
         if self.call.error is not None and not isinstance(self.call.error, OSError):
             self.c.crashed(self.call, step)  # an OSError from accept() is one way to end
+
+
+def check_accept_loop(c: Checker, receive, clients, nicknames, name: str, body) -> None:
+    """Drive a student's accept loop through ``body(c, run)``, then stop it and sum up.
+
+    Shared by the checks of lessons 04 and 05: the lists start and end empty, errors and
+    prints in student threads are watched, and the loop is stopped on every system.
+    """
+    need_function(c, receive, "receive")
+    need_lists(c, clients, nicknames, name)
+    with emptied(clients, nicknames), ThreadWatch() as watch, PrintWatch() as printed:
+        run = Run(c, receive, clients, nicknames, watch)
+        try:
+            body(c, run)
+        finally:
+            run.server.shut_down()  # wakes an accept() still waiting, on every system
+        printed.report(c, LABEL)
 
 
 def need_lists(c: Checker, clients, nicknames, name: str) -> None:

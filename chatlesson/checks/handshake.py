@@ -17,8 +17,8 @@ import time
 
 from ..protocol import NICK_REQUEST
 from .core import Checker, checker, need_function, shown
-from .accept_loop import (LABEL, LISTS_HINT, OWN_CLIENT_HINT, THREAD_HINT, PrintWatch, Run,
-                          ThreadWatch, emptied, need_lists, staged_listener)
+from .accept_loop import (LISTS_HINT, OWN_CLIENT_HINT, THREAD_HINT, Run, check_accept_loop,
+                          staged_listener)
 
 HII_HINT = ('Right after accept(), ask for the nickname with exactly the line "Hii" (bytes, '
             'ending in "\\n"). The client waits for that line before it says who it is.')
@@ -92,15 +92,7 @@ def _partial_hint(sent: list[str]):
 
 @checker("receive(server) with the handshake")
 def check_handshake(c: Checker, receive, clients, nicknames) -> None:
-    need_function(c, receive, "receive")
-    need_lists(c, clients, nicknames, "check_handshake")
-    with emptied(clients, nicknames), ThreadWatch() as watch, PrintWatch() as printed:
-        run = Run(c, receive, clients, nicknames, watch)
-        try:
-            _check_receive(c, run)
-        finally:
-            run.server.shut_down()  # wakes an accept() still waiting, on every system
-        printed.report(c, LABEL)
+    check_accept_loop(c, receive, clients, nicknames, "check_handshake", _check_receive)
 
 
 def _ask(run: Run, name: str, step: str, hint=HII_HINT, leave=None):

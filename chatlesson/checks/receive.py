@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import time
 
-from .accept_loop import (CHAT_HINT, LABEL, ORDER_HINT, OWN_CLIENT_HINT, THREAD_HINT, PrintWatch,
-                          Run, ThreadWatch, emptied, need_lists)
-from .core import Checker, checker, need_function, shown
+from .accept_loop import (CHAT_HINT, ORDER_HINT, OWN_CLIENT_HINT, THREAD_HINT, Run,
+                          check_accept_loop)
+from .core import Checker, checker, shown
 from .sockets import Peer
 
 NAME_HINT = ("Tell the new client its name with one line, exactly '*** You are ' and its "
@@ -33,15 +33,7 @@ def _guest_hint(nicknames, expected) -> str:
 
 @checker("receive(server)")
 def check_receive(c: Checker, receive, clients, nicknames) -> None:
-    need_function(c, receive, "receive")
-    need_lists(c, clients, nicknames, "check_receive")
-    with emptied(clients, nicknames), ThreadWatch() as watch, PrintWatch() as printed:
-        run = Run(c, receive, clients, nicknames, watch)
-        try:
-            _check(c, run)
-        finally:
-            run.server.shut_down()  # wakes an accept() still waiting, on every system
-        printed.report(c, LABEL)
+    check_accept_loop(c, receive, clients, nicknames, "check_receive", _check)
 
 
 def _ghost_hint(nicknames, expected) -> str:
