@@ -39,17 +39,20 @@ def _compare(c: Checker, peers, receivers, message: str, sent: str, hint: str | 
         if not arrived:
             c.fail(f"{peer.name} received nothing.", sent=sent, expected=shown(expected),
                    arrived="nothing", hint=_missing_hint(receivers.index(peer), len(receivers)))
-        if hint is not None and arrived and expected.startswith(arrived):
-            pass
-        elif arrived == expected[:-1]:
-            hint = ('Add a line ending: send (message + "\\n").encode("utf-8"), so the receiver '
-                    "knows where one message stops and the next one starts.")
-        elif arrived and arrived == expected * (len(arrived) // len(expected)):
-            hint = "Each client should get the message once. Is there a loop inside your loop?"
-        elif hint is None:
-            hint = 'Send exactly the message plus "\\n", encoded with "utf-8".'
         c.fail(f"{peer.name} received the wrong bytes.", sent=sent, expected=shown(expected),
-               arrived=shown(arrived), hint=hint)
+               arrived=shown(arrived), hint=_wrong_bytes_hint(arrived, expected, hint))
+
+
+def _wrong_bytes_hint(arrived: bytes, expected: bytes, step_hint: str | None) -> str:
+    """The step's own hint for a cut-short line, else the hint for the usual mistakes."""
+    if step_hint is not None and expected.startswith(arrived):
+        return step_hint
+    if arrived == expected[:-1]:
+        return ('Add a line ending: send (message + "\\n").encode("utf-8"), so the receiver '
+                "knows where one message stops and the next one starts.")
+    if arrived == expected * (len(arrived) // len(expected)):
+        return "Each client should get the message once. Is there a loop inside your loop?"
+    return step_hint or 'Send exactly the message plus "\\n", encoded with "utf-8".'
 
 
 @checker("broadcast(clients, message)")
