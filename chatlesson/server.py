@@ -175,8 +175,8 @@ class ChatServer:
         with wake_reader, selectors.DefaultSelector() as selector:
             selector.register(listener, selectors.EVENT_READ)
             selector.register(wake_reader, selectors.EVENT_READ)
-            while not self._stopping.is_set():
-                selector.select()
+            while True:
+                selector.select()  # a waiting client, or stop()'s byte on the wake-up pair
                 if self._stopping.is_set():
                     return
                 try:
