@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import importlib
 
-_WHERE = {"ChatClient": "client", "NicknameRejected": "client", "Message": "protocol",
-          "parse_line": "protocol", "ChatRules": "rules", "ChatServer": "server",
-          "ChatPanel": "panel"}
+_WHERE = {"ChatClient": "client", "NicknameRejected": "client", "Message": "core.protocol",
+          "parse_line": "core.protocol", "ChatRules": "core.rules", "ChatServer": "server",
+          "ChatPanel": "ui.panel"}
 
 __all__ = sorted(_WHERE)
 __version__ = "0.1.0"

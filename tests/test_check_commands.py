@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from chatlesson import protocol
+from chatlesson.core import protocol
 from chatlesson.checks.commands import check_me, check_msg, check_refusal
-from chatlesson.commands import CommandError, UsageError
-from chatlesson.roles import refusal as package_refusal
+from chatlesson.core.commands import CommandError, UsageError
+from chatlesson.core.roles import refusal as package_refusal
 
 WRONG = Path(__file__).parent / "wrong"
 
@@ -65,7 +65,7 @@ def test_not_a_function_is_a_clear_failure(check):
 
 
 def test_the_package_handlers_pass_their_own_checks():
-    from chatlesson.member_commands import me, msg
+    from chatlesson.core.member_commands import me, msg
     assert check_me(me).passed and check_msg(msg).passed
 
 

@@ -4,10 +4,10 @@ first (fast, many cases), then the main paths over real sockets."""
 import pytest
 
 from chatlesson import ChatClient, ChatRules, ChatServer
-from chatlesson.commands import parse_command
-from chatlesson.flood import FloodLimit, TokenBucket
-from chatlesson.protocol import parse_line
-from chatlesson.rooms import MAX_ROOM_LENGTH
+from chatlesson.core.commands import parse_command
+from chatlesson.core.flood import FloodLimit, TokenBucket
+from chatlesson.core.protocol import parse_line
+from chatlesson.core.rooms import MAX_ROOM_LENGTH
 
 from netutil import RawClient
 from rulesutil import joined, only_to, say

@@ -1,6 +1,6 @@
 """LineBuffer: bytes in, whole lines out, however TCP cuts them."""
 
-from chatlesson.framing import LINE_TOO_LONG, LineBuffer
+from chatlesson.core.framing import LINE_TOO_LONG, LineBuffer
 
 
 def test_one_line_in_pieces():

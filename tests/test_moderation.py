@@ -11,9 +11,9 @@ import sys
 import pytest
 
 from chatlesson import ChatClient, ChatRules, ChatServer
-from chatlesson.protocol import parse_line
-from chatlesson.roles import MAX_ADMIN_FAILURES, AdminGate
-from chatlesson.rules import Member
+from chatlesson.core.protocol import parse_line
+from chatlesson.core.roles import MAX_ADMIN_FAILURES, AdminGate
+from chatlesson.core.rules import Member
 
 from netutil import RawClient
 from rulesutil import joined, only_to, say

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from chatlesson import ChatRules, ChatServer, parse_line
-from chatlesson.panel import MAX_LOG_CHARS, ChatPanel
-from chatlesson.panel_state import RoomState
+from chatlesson.ui.panel import MAX_LOG_CHARS, ChatPanel
+from chatlesson.ui.panel_state import RoomState
 
 pytestmark = pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
 

@@ -20,7 +20,8 @@ import time
 import pytest
 from netutil import DEADLINE, RawClient
 
-from chatlesson import ChatClient, ChatServer, listening
+from chatlesson import ChatClient, ChatServer
+from chatlesson.server import listening
 
 
 @pytest.fixture

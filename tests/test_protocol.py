@@ -2,8 +2,8 @@
 
 import pytest
 
-from chatlesson import protocol as p
-from chatlesson.protocol import parse_line
+from chatlesson.core import protocol as p
+from chatlesson.core.protocol import parse_line
 
 
 def test_nick_request():

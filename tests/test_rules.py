@@ -2,9 +2,9 @@
 
 import pytest
 
-from chatlesson.framing import LINE_TOO_LONG
-from chatlesson.protocol import MAX_LINE_BYTES, MAX_NICK_LENGTH, NICK_REQUEST
-from chatlesson.rules import ChatRules
+from chatlesson.core.framing import LINE_TOO_LONG
+from chatlesson.core.protocol import MAX_LINE_BYTES, MAX_NICK_LENGTH, NICK_REQUEST
+from chatlesson.core.rules import ChatRules
 from rulesutil import joined
 
 

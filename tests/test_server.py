@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from chatlesson import ChatClient, ChatRules, ChatServer
-from chatlesson.protocol import MAX_LINE_BYTES
+from chatlesson.core.protocol import MAX_LINE_BYTES
 from netutil import RawClient, wait_until
 
 

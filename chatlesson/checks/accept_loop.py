@@ -19,7 +19,7 @@ import sys
 import threading
 import time
 
-from .. import listening
+from ..server import listening
 from .core import Checker, StudentCall, last_line, need_function, phrase, shown
 from .sockets import Peer, TappedListener, TappedSocket
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import queue
 import time
 
-from ..protocol import NICK_REQUEST
+from ..core.protocol import NICK_REQUEST
 from .core import Checker, checker, need_function, shown
 from .sockets import shut
 

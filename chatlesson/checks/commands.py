@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..commands import CommandError, UsageError
-from ..outbox import Outbox
-from ..rules import ChatRules, Member
+from ..core.commands import CommandError, UsageError
+from ..core.outbox import Outbox
+from ..core.rules import ChatRules, Member
 from .core import Checker, checker, need_function, shown
 
 ADA, BOB, CY = "conn-1", "conn-2", "conn-3"
@@ -26,7 +26,7 @@ ROOM_HINT = ("Send to the members of the sender's room: "
              "member = rules.members[who].")
 NICK_HINT = ("`who` is the connection, not the nickname. The nickname is "
              "rules.members[who].nick.")
-USAGE_HINT = ('With nothing to work with, raise UsageError("...") (from chatlesson.commands); '
+USAGE_HINT = ('With nothing to work with, raise UsageError("...") (from chatlesson.core.commands); '
               "the dispatcher turns it into an error that shows how to use the command.")
 FIND_HINT = ("Look the nickname up with rules.find(nick): it ignores case, and returns None "
              "when no one by that name is online.")

@@ -27,10 +27,17 @@ import traceback
 import weakref
 from dataclasses import dataclass, field
 
-from .. import listening
+from ..server import listening
 from . import verdict
-from .sockets import (HOST, LineTimeout, Peer, PeerClosed, TappedListener, TappedSocket,
-                      shut)
+from .sockets import (
+    HOST,
+    LineTimeout,
+    Peer,
+    PeerClosed,
+    TappedListener,
+    TappedSocket,
+    shut,
+)
 
 #: Seconds student code gets for one step before the checker calls it a hang.
 #: A passing solution never waits this long; tests may lower it.

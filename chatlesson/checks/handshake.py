@@ -15,10 +15,16 @@ from __future__ import annotations
 import socket
 import time
 
-from ..protocol import NICK_REQUEST
+from ..core.protocol import NICK_REQUEST
+from .accept_loop import (
+    LISTS_HINT,
+    OWN_CLIENT_HINT,
+    THREAD_HINT,
+    Run,
+    check_accept_loop,
+    staged_listener,
+)
 from .core import Checker, checker, need_function, shown
-from .accept_loop import (LISTS_HINT, OWN_CLIENT_HINT, THREAD_HINT, Run, check_accept_loop,
-                          staged_listener)
 
 HII_HINT = ('Right after accept(), ask for the nickname with exactly the line "Hii" (bytes, '
             'ending in "\\n"). The client waits for that line before it says who it is.')

@@ -20,9 +20,16 @@ import threading
 import time
 from html.parser import HTMLParser
 
-from ..protocol import parse_line
-from .core import (Checker, StudentCodeStopped, checker, exception_hint, last_line, need_function,
-                   shown)
+from ..core.protocol import parse_line
+from .core import (
+    Checker,
+    StudentCodeStopped,
+    checker,
+    exception_hint,
+    last_line,
+    need_function,
+    shown,
+)
 from .sockets import shut
 
 ESCAPE_HINT = ("Pass every line through html.escape before it goes into the HTML: "

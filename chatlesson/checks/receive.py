@@ -9,8 +9,14 @@ from __future__ import annotations
 
 import time
 
-from .accept_loop import (CHAT_HINT, ORDER_HINT, OWN_CLIENT_HINT, THREAD_HINT, Run,
-                          check_accept_loop)
+from .accept_loop import (
+    CHAT_HINT,
+    ORDER_HINT,
+    OWN_CLIENT_HINT,
+    THREAD_HINT,
+    Run,
+    check_accept_loop,
+)
 from .core import Checker, checker, shown
 from .sockets import Peer
 

@@ -1,7 +1,7 @@
 """Wrong me(rules, who, args, out) answers (exercise 08, /me)."""
 
-from chatlesson import protocol
-from chatlesson.commands import CommandError, UsageError
+from chatlesson.core import protocol
+from chatlesson.core.commands import CommandError, UsageError
 
 
 def everyone(rules, who, args, out):

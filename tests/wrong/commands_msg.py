@@ -1,7 +1,7 @@
 """Wrong msg(rules, who, args, out) answers (exercise 08, /msg)."""
 
-from chatlesson import protocol
-from chatlesson.commands import CommandError, UsageError
+from chatlesson.core import protocol
+from chatlesson.core.commands import CommandError, UsageError
 
 
 def _parts(args):

@@ -150,7 +150,7 @@ def or_instead_of_and(member, command):
 
 def raises_instead(member, command):
     """Raises CommandError instead of returning the reason."""
-    from chatlesson.commands import CommandError
+    from chatlesson.core.commands import CommandError
     if command.admin and not member.admin:
         raise CommandError(f"/{command.name} is for admins only")
     if command.speaks and member.muted:

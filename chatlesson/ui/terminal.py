@@ -13,9 +13,8 @@ import argparse
 import sys
 import threading
 
-from .client import ChatClient, NicknameRejected
-from .protocol import Message
-from .server import DEFAULT_HOST, DEFAULT_PORT
+from ..client.chat_client import ChatClient, NicknameRejected
+from ..core.protocol import DEFAULT_HOST, DEFAULT_PORT, Message
 
 #: How each kind of line looks in a terminal (prompt_toolkit style strings).
 STYLES = {

@@ -10,7 +10,14 @@ connection that typed the command, ``args`` the text after its name, and
 from __future__ import annotations
 
 from . import protocol as p
-from .commands import Command, CommandError, UsageError, no_arguments, one_word, word_and_rest
+from .commands import (
+    Command,
+    CommandError,
+    UsageError,
+    no_arguments,
+    one_word,
+    word_and_rest,
+)
 from .rooms import room_problem
 
 

@@ -62,11 +62,11 @@ from functools import partial
 
 import ipywidgets as widgets
 
-from .client import ChatClient, NicknameRejected
+from ..client.chat_client import ChatClient, NicknameRejected
+from ..core.protocol import DEFAULT_HOST, DEFAULT_PORT, Message, outgoing_problem
+from ..core.safetext import printable
+from ..server.threaded import ChatServer
 from .panel_state import RoomState
-from .protocol import Message, outgoing_problem
-from .safetext import printable
-from .server import DEFAULT_HOST, DEFAULT_PORT, ChatServer
 
 #: Lines the log keeps; older ones are dropped (and counted).
 MAX_LOG_LINES = 500

@@ -37,6 +37,10 @@ COMMAND_PREFIX = "/"
 
 ENCODING = "utf-8"
 
+#: Where servers listen and clients connect unless told otherwise.
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 11826
+
 
 def encode_line(text: str) -> bytes:
     """Turn one line of text into the bytes that go on the wire."""

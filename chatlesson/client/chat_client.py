@@ -19,8 +19,15 @@ import socket
 import threading
 from collections.abc import Callable
 
-from .framing import LINE_TOO_LONG, LineBuffer
-from .protocol import ERROR_PREFIX, NICK_REQUEST, Message, encode_line, outgoing_problem, parse_line
+from ..core.framing import LINE_TOO_LONG, LineBuffer
+from ..core.protocol import (
+    ERROR_PREFIX,
+    NICK_REQUEST,
+    Message,
+    encode_line,
+    outgoing_problem,
+    parse_line,
+)
 
 log = logging.getLogger("chatlesson.client")
 
@@ -185,10 +192,3 @@ class ChatClient:
         state = "connected" if self.connected else "closed"
         return f"<ChatClient {self.nick or '(no nickname)'} {state}>"
 
-
-if __name__ == "__main__":
-    import sys
-
-    from chatlesson.terminal import main
-
-    sys.exit(main())

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .protocol import Message, member_list
+from ..core.protocol import Message, member_list
 
 #: Events that take a member out of the room the client is in.
 _REMOVING = ("left", "kicked", "banned")
