@@ -18,3 +18,13 @@ def only_to(out, who):
     """The one line ``out`` sends, checking it goes to ``who`` and nobody else."""
     assert [to for to, _ in out.sends] == [who], out.sends
     return out.sends[0][1]
+
+
+class FakeClock:
+    """Time that moves only when a test says so: ``clock.now += 10``."""
+
+    def __init__(self, now=0.0):
+        self.now = now
+
+    def __call__(self):
+        return self.now

@@ -10,17 +10,7 @@ from chatlesson.core.protocol import parse_line
 from chatlesson.core.rooms import MAX_ROOM_LENGTH
 
 from netutil import RawClient
-from rulesutil import joined, only_to, say
-
-
-class FakeClock:
-    """Time that moves only when a test says so."""
-
-    def __init__(self):
-        self.now = 0.0
-
-    def __call__(self):
-        return self.now
+from rulesutil import FakeClock, joined, only_to, say
 
 
 # --- Parsing ------------------------------------------------------------------

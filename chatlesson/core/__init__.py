@@ -8,5 +8,6 @@ Nothing here imports ``socket``, ``threading``, ``selectors`` or ``asyncio``
 * ``framing.py``: bytes to lines; ``safetext.py``: what text may be shown;
 * ``rules.py``: who is connected and what each line means, answering with an ``Outbox`` (``outbox.py``);
 * ``commands.py`` with ``member_commands.py`` and ``moderation.py``: the slash commands;
-* ``roles.py``, ``rooms.py``, ``nicknames.py``, ``flood.py``: the policies the rules apply.
+* ``roles.py``, ``rooms.py``, ``nicknames.py``, ``flood.py``: the policies the rules apply;
+* ``limits.py``: connections, the handshake deadline and slow readers (``Limits``, ``SlowReader``).
 """

@@ -8,6 +8,7 @@ Each connection has its own bucket, so a flooder only ever slows itself.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +20,32 @@ class FloodLimit:
 
     burst: int = 10
     per_second: float = 5.0
+
+    def __post_init__(self) -> None:
+        if self.per_second <= 0 or self.burst < 1:
+            raise ValueError("a flood limit needs a rate above 0 and a burst of at least 1 line")
+
+    @classmethod
+    def parse(cls, text: str) -> FloodLimit | None:
+        """``"5/10"`` -> 5 lines a second with bursts of 10; ``"off"`` -> None (no limit).
+
+        The error messages are meant for a person typing ``--flood-limit``.
+        """
+        cleaned = text.strip().lower()
+        if cleaned == "off":
+            return None
+        rate, slash, burst = cleaned.partition("/")
+        try:
+            per_second, lines = float(rate), int(burst)
+        except ValueError:
+            per_second, lines = 0.0, 0
+        if not slash or not math.isfinite(per_second) or per_second <= 0 or lines < 1:
+            raise ValueError(f"flood limit {text!r}: give RATE/BURST, like 5/10 (5 lines a second, "
+                             "bursts of up to 10 lines), or off")
+        return cls(burst=lines, per_second=per_second)
+
+    def __str__(self) -> str:
+        return f"{self.per_second:g}/{self.burst}"
 
 
 #: The limit every server uses unless told otherwise (see PROTOCOL.md).

@@ -37,6 +37,14 @@ COMMAND_PREFIX = "/"
 
 ENCODING = "utf-8"
 
+#: Reasons a "left" notice may give, besides a member's own /quit reason. A server passes
+#: CONNECTION_LOST to ``ChatRules.disconnect`` when recv or send failed (None: a clean close).
+CONNECTION_LOST = "connection lost"
+TOO_SLOW = "too slow: stopped reading"
+
+#: The notice every connection gets when the server stops.
+SHUTDOWN_NOTICE = "The server is shutting down. Bye!"
+
 #: Where servers listen and clients connect unless told otherwise.
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 11826

@@ -2,9 +2,16 @@
 
 ``ChatRules`` knows who is connected, who has joined under which nickname
 and in which room, who is an admin or muted, and what each incoming line
-means. It is fed events (``connect``, ``line``, ``disconnect``) and answers
-with an ``Outbox``. The network layer calls it under one lock, which is
-what gives every member of a room the same conversation in the same order.
+means. It is fed events (``connect``, ``line``, ``disconnect``, and
+``expire``, ``too_slow``, ``failed``, ``shutdown`` for the things that go
+wrong) and answers with an ``Outbox``. The network layer calls it under one
+lock, or from its one event loop, which is what gives every member of a room
+the same conversation in the same order. Everything a user can see is
+decided here, so a second server does not copy a single chat decision.
+
+Time comes from the injected ``clock``: the handshake deadline is a clock
+time the server asks for (``next_deadline``) and reports back on
+(``expire``), never a socket timeout.
 
 Connections are identified by any hashable value the caller chooses: the
 threaded server passes its connection objects, tests pass plain strings.
@@ -25,6 +32,7 @@ from . import protocol as p
 from .commands import dispatch
 from .flood import DEFAULT_FLOOD_LIMIT, FloodLimit, TokenBucket
 from .framing import LineTooLong
+from .limits import DEFAULT_LIMITS, Limits
 from .member_commands import MEMBER_COMMANDS
 from .moderation import MODERATION_COMMANDS, Bans
 from .nicknames import nick_key, nick_problem
@@ -73,15 +81,21 @@ class ChatRules:
     ``admin_password``: the password for ``/admin``; None turns admin off.
     ``clock``: where time comes from, for flood control (tests pass a fake).
     ``flood_limit``: how fast a member may send; None turns flood control off.
+    ``limits``: connections in all and per host, the handshake deadline (``limits.py``).
     """
 
     def __init__(self, *, admin_password: str | None = None,
                  clock: Callable[[], float] = time.monotonic,
-                 flood_limit: FloodLimit | None = DEFAULT_FLOOD_LIMIT) -> None:
+                 flood_limit: FloodLimit | None = DEFAULT_FLOOD_LIMIT,
+                 limits: Limits = DEFAULT_LIMITS) -> None:
         self.members: dict[Hashable, Member] = {}  # joined ones in order of joining
         self._by_nick: dict[str, Hashable] = {}
+        self._handshakes: dict[Hashable, float] = {}  # not joined yet -> deadline, oldest first
+        self._per_host: dict[object, int] = {}  # connections from each host
+        self._shut_down = False
         self.clock = clock
         self.flood_limit = flood_limit
+        self.limits = limits
         self.admin_gate = AdminGate(admin_password)
         self.bans = Bans()
         #: Name -> Command. A copy per instance, so a lesson can swap in its own handler.
@@ -164,24 +178,61 @@ class ChatRules:
     def remove(self, who: Hashable) -> Member | None:
         """Forget ``who`` without announcing anything."""
         member = self.members.pop(who, None)
-        if member is not None and member.joined:
+        if member is None:
+            return None
+        if member.joined:
             del self._by_nick[nick_key(member.nick)]
+        self._handshakes.pop(who, None)
+        host = host_of(member.address)
+        if host is not None:
+            left = self._per_host[host] - 1
+            if left:
+                self._per_host[host] = left
+            else:
+                del self._per_host[host]
         return member
 
     # --- Events ------------------------------------------------------------
 
     def connect(self, who: Hashable, address: object = None) -> Outbox:
-        """A new connection: ask it for a nickname, unless its address is banned."""
+        """A new connection: ask it for a nickname, or refuse it with an error and close it.
+
+        Refused: a banned address, a full server, a host with too many connections,
+        and anyone once ``shutdown`` has run.
+        """
         out = Outbox()
-        if self.bans.host_banned(host_of(address)):
-            out.send(who, p.error("your address is banned from this server"))
+        host = host_of(address)
+        problem = self._connection_refusal(host)
+        if problem:
+            line, why = problem
+            out.send(who, line)
             out.close(who)
-            out.log.append(f"refused {_address(address)}: banned address")
+            out.log.append(f"refused {_address(address)}: {why}")
             return out
         bucket = TokenBucket(self.flood_limit, self.clock) if self.flood_limit else None
         self.members[who] = Member(address=address, bucket=bucket)
+        if host is not None:
+            self._per_host[host] = self._per_host.get(host, 0) + 1
+        if self.limits.handshake_seconds is not None:
+            self._handshakes[who] = self.clock() + self.limits.handshake_seconds
         out.send(who, p.NICK_REQUEST)
         return out
+
+    def _connection_refusal(self, host: object) -> tuple[str, str] | None:
+        """The line for a refused newcomer and the reason for the log, or None to let it in."""
+        limits = self.limits
+        if self._shut_down:
+            return p.notice(p.SHUTDOWN_NOTICE), "the server is shutting down"
+        if self.bans.host_banned(host):
+            return p.error("your address is banned from this server"), "banned address"
+        if limits.max_connections is not None and len(self.members) >= limits.max_connections:
+            return (p.error(f"the server is full ({limits.max_connections} connections); "
+                            "try again later"), "server full")
+        if (limits.max_per_host is not None and host is not None
+                and self._per_host.get(host, 0) >= limits.max_per_host):
+            return (p.error(f"too many connections from your address (at most {limits.max_per_host}); "
+                            "close one and try again"), "too many connections from that host")
+        return None
 
     def line(self, who: Hashable, data: bytes | LineTooLong) -> Outbox:
         """One complete line from ``who`` (raw bytes, line ending removed)."""
@@ -229,6 +280,63 @@ class ChatRules:
         out.log.append(f"{member.nick} left" + (f" ({reason})" if reason else ""))
         return out
 
+    def too_slow(self, who: Hashable) -> Outbox:
+        """``who`` stopped reading its lines (see ``limits.SlowReader``): close it at once.
+
+        Its room hears why it left; a later ``disconnect(who)`` announces nothing more.
+        """
+        out = self.disconnect(who, p.TOO_SLOW)
+        out.close(who)
+        return out
+
+    def failed(self, who: Hashable) -> Outbox:
+        """The rules raised on a line from ``who``: it is dropped, and ``who`` is told.
+
+        The server logs the traceback; a bug costs one line, never the connection.
+        """
+        out = Outbox()
+        out.send(who, p.error("the server failed on that line; it was dropped"))
+        return out
+
+    def expire(self) -> Outbox:
+        """Close every connection whose handshake deadline has passed, by the clock.
+
+        Each gets an error and is forgotten without any announcement (nobody knew it).
+        A server calls this at ``next_deadline()``; calling it early or often is harmless.
+        """
+        out = Outbox()
+        now = self.clock()
+        while self._handshakes:
+            who, deadline = next(iter(self._handshakes.items()))
+            if deadline > now:
+                break
+            member = self.remove(who)
+            out.send(who, p.error(f"no nickname within {self.limits.handshake_seconds:g} seconds; goodbye"))
+            out.close(who)
+            out.log.append(f"closed {_address(member.address if member else None)}: no nickname in time")
+        return out
+
+    def next_deadline(self) -> float | None:
+        """The clock time at which ``expire()`` next has work to do, or None if it has none."""
+        return next(iter(self._handshakes.values()), None)
+
+    def shutdown(self) -> Outbox:
+        """The server is stopping: say goodbye to every connection, joined or not, and close it.
+
+        Everyone is forgotten without "left" lines; later connections are refused.
+        """
+        out = Outbox()
+        for who in self.members:
+            out.send(who, p.notice(p.SHUTDOWN_NOTICE))
+            out.close(who)
+        self.members.clear()
+        self._by_nick.clear()
+        self._handshakes.clear()
+        self._per_host.clear()
+        self._shut_down = True
+        out.log.append("shutting down")
+        return out
+
     # --- The handshake and flood control -------------------------------------
 
     def _ask_again(self, who: Hashable, member: Member, out: Outbox) -> Outbox:
@@ -249,11 +357,18 @@ class ChatRules:
     def _choose_nick(self, who: Hashable, member: Member, nick: str, out: Outbox) -> Outbox:
         problem = self.nick_refusal(nick)
         if problem:
+            owner, host = self.find(nick), host_of(member.address)
+            if owner is not None and host is not None and self.host_of(owner) == host:
+                # Most likely its owner, back after a laptop slept or left the Wi-Fi: the
+                # server notices the dead connection within dead_peer_seconds (keepalive).
+                problem += (f" (if it was yours on a connection that dropped, it comes free "
+                            f"within {self.limits.dead_peer_seconds:g} seconds)")
             out.send(who, p.error(problem))
             out.send(who, p.NICK_REQUEST)
             return out
         member.nick = nick
         self._by_nick[nick_key(nick)] = who
+        self._handshakes.pop(who, None)
         self.members[who] = self.members.pop(who)  # member lists go in joining order
         if member.bucket is not None:  # the handshake's lines do not eat into the first burst
             member.bucket = TokenBucket(self.flood_limit, self.clock)
