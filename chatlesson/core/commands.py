@@ -10,17 +10,38 @@ does its work by adding lines to the ``Outbox``, or raises ``UsageError``
 ``CommandError`` (the reply is the error's text). Either way the member
 gets an error line and stays connected.
 
-Every handler has the same signature, ``handler(rules, who, args, out)``,
-so a new command is one function and one table entry.
+Every handler has the same signature, ``handler(rules, who, args, out)``
+(the ``Handler`` protocol), so a new command is one function and one table
+entry. Handlers change the chat only through ``ChatRules`` methods
+(``rename``, ``move``, ``make_admin``, ``set_muted``, ``ban``, ``remove``...).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Hashable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 from . import protocol as p
 from .outbox import Outbox
+
+if TYPE_CHECKING:  # rules.py imports this module: for the type checker only
+    from .rules import ChatRules
+
+#: What handlers are given. Any connection type: one table serves every server.
+Rules: TypeAlias = "ChatRules[Any]"
+Out: TypeAlias = Outbox[Any]
+
+
+class Handler(Protocol):
+    """A command handler: ``handler(rules, who, args, out)``, returning nothing.
+
+    ``rules`` is the chat, ``who`` the connection that typed the command,
+    ``args`` the text after the command's name and ``out`` the ``Outbox`` to
+    add replies to. Trouble is raised as ``UsageError`` or ``CommandError``.
+    """
+
+    def __call__(self, rules: Rules, who: Any, args: str, out: Out, /) -> None: ...
 
 
 class CommandError(Exception):
@@ -36,7 +57,7 @@ class Command:
     name: str
     usage: str        # how to call it, e.g. "/msg NICK TEXT"
     summary: str      # what it does, for /help
-    handler: Callable[..., None]
+    handler: Handler
     admin: bool = False   # only admins may run it
     speaks: bool = False  # it puts words in front of others, so muted members may not run it
 
@@ -51,7 +72,7 @@ def parse_command(text: str) -> tuple[str, str]:
     return name, args
 
 
-def dispatch(rules, who: Hashable, text: str, out: Outbox) -> None:
+def dispatch(rules: Rules, who: Hashable, text: str, out: Out) -> None:
     """Run the command in ``text`` for ``who``; every problem becomes an error to ``who``."""
     name, args = parse_command(text)
     command = rules.commands.get(name)

@@ -9,10 +9,14 @@ connection that typed the command, ``args`` the text after its name, and
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Iterable
+
 from . import protocol as p
 from .commands import (
     Command,
     CommandError,
+    Out,
+    Rules,
     UsageError,
     no_arguments,
     one_word,
@@ -21,13 +25,13 @@ from .commands import (
 from .rooms import room_problem
 
 
-def help_(rules, who, args, out):
+def help_(rules: Rules, who: Hashable, args: str, out: Out) -> None:
     if args:
         name = args.split()[0].removeprefix(p.COMMAND_PREFIX).lower()
         command = rules.commands.get(name)
         if command is None:
             raise CommandError(f"there is no command /{name}; type /help for the list")
-        shown = [command]
+        shown: Iterable[Command] = [command]
     else:
         out.send(who, p.notice("Commands (a line that starts with // is sent as chat):"))
         shown = rules.commands.values()
@@ -36,57 +40,56 @@ def help_(rules, who, args, out):
         out.send(who, p.notice(f"{command.usage} - {command.summary}{extra}"))
 
 
-def nick(rules, who, args, out):
+def nick(rules: Rules, who: Hashable, args: str, out: Out) -> None:
     new = one_word(args, "new nickname")
-    member = rules.members[who]
-    if new == member.nick:
+    old = rules.joined_nick(who)
+    if new == old:
         out.send(who, p.notice(f"you are already called {new}"))
         return
     problem = rules.nick_refusal(new, who)
     if problem:
         raise CommandError(problem)
-    old = member.nick
     rules.rename(who, new)
-    out.send_all(rules.room_members(member.room), p.renamed(old, new))
+    out.send_all(rules.room_members(rules.members[who].room), p.renamed(old, new))
     out.log.append(f"{old} is now known as {new}")
 
 
-def me(rules, who, args, out):
+def me(rules: Rules, who: Hashable, args: str, out: Out) -> None:
     if not args:
         raise UsageError("say what you do")
-    member = rules.members[who]
-    out.send_all(rules.room_members(member.room), p.action_line(member.nick, args))
+    room = rules.members[who].room
+    out.send_all(rules.room_members(room), p.action_line(rules.joined_nick(who), args))
 
 
-def who_(rules, who, args, out):
+def who_(rules: Rules, who: Hashable, args: str, out: Out) -> None:
     no_arguments(args)
     room = rules.members[who].room
     out.send(who, p.members_of(room, rules.listed(room)))
 
 
-def rooms(rules, who, args, out):
+def rooms(rules: Rules, who: Hashable, args: str, out: Out) -> None:
     no_arguments(args)
     out.send(who, p.rooms_list(rules.rooms()))
 
 
-def join(rules, who, args, out):
+def join(rules: Rules, who: Hashable, args: str, out: Out) -> None:
     wanted = one_word(args, "room name").removeprefix("#")
     problem = room_problem(wanted)
     if problem:
         raise CommandError(problem)
     room = rules.find_room(wanted) or wanted
-    member = rules.members[who]
-    if room == member.room:
+    old = rules.members[who].room
+    if room == old:
         out.send(who, p.notice(f"you are already in #{room}"))
         return
-    old = member.room
+    nick = rules.joined_nick(who)
     rules.move(who, room)
-    out.send_all(rules.room_members(old), p.left(member.nick, old))
-    out.send_all([w for w in rules.room_members(room) if w != who], p.joined(member.nick, room))
+    out.send_all(rules.room_members(old), p.left(nick, old))
+    out.send_all([w for w in rules.room_members(room) if w != who], p.joined(nick, room))
     out.send(who, p.moved(room, rules.listed(room)))
 
 
-def msg(rules, who, args, out):
+def msg(rules: Rules, who: Hashable, args: str, out: Out) -> None:
     target_nick, text = word_and_rest(args, "nickname and a message")
     if not text:
         raise UsageError("the message is missing")
@@ -95,20 +98,18 @@ def msg(rules, who, args, out):
         raise CommandError(f"no one called {target_nick} is online")
     if target == who:
         raise CommandError("that is you; a private message needs someone else")
-    sender = rules.members[who]
-    recipient = rules.members[target]
-    out.send(who, p.private_to(recipient.nick, text))
-    out.send(target, p.private_from(sender.nick, text))
+    out.send(who, p.private_to(rules.joined_nick(target), text))
+    out.send(target, p.private_from(rules.joined_nick(who), text))
 
 
-def quit_(rules, who, args, out):
+def quit_(rules: Rules, who: Hashable, args: str, out: Out) -> None:
     muted = rules.members[who].muted  # a muted member's reason would still reach the room
     out.send(who, p.notice("Bye!"))
     out.extend(rules.disconnect(who, "quit" if muted or not args else args))
     out.close(who)
 
 
-def admin(rules, who, args, out):
+def admin(rules: Rules, who: Hashable, args: str, out: Out) -> None:
     gate = rules.admin_gate
     if not gate.enabled:
         raise CommandError("admin is disabled on this server (it was started without an admin password)")
@@ -128,9 +129,10 @@ def admin(rules, who, args, out):
         if left:
             raise CommandError(f"wrong password ({left} {'try' if left == 1 else 'tries'} left)")
         raise CommandError("wrong password; /admin is now locked until the server restarts")
-    member.admin = True
-    out.send_all(rules.room_members(member.room), p.became_admin(member.nick))
-    out.log.append(f"{member.nick} is now an admin")
+    rules.make_admin(who)
+    nick = rules.joined_nick(who)
+    out.send_all(rules.room_members(member.room), p.became_admin(nick))
+    out.log.append(f"{nick} is now an admin")
 
 
 MEMBER_COMMANDS = {command.name: command for command in [

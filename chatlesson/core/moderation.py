@@ -14,10 +14,11 @@ any handler here is called (see ``roles.refusal``).
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
 
 from . import protocol as p
-from .commands import Command, CommandError, UsageError, one_word, word_and_rest
+from .commands import Command, CommandError, Out, Rules, UsageError, one_word, word_and_rest
 from .nicknames import nick_key
 
 
@@ -44,17 +45,17 @@ class Bans:
     def nick_banned(self, nick: str) -> bool:
         return nick_key(nick) in self._by_nick
 
-    def host_banned(self, host) -> bool:
+    def host_banned(self, host: object) -> bool:
         return host is not None and any(ban.host == host for ban in self._by_nick.values())
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Ban]:
         return iter(list(self._by_nick.values()))
 
     def __len__(self) -> int:
         return len(self._by_nick)
 
 
-def _target(rules, who, args, verb):
+def _target(rules: Rules, who: Hashable, args: str, verb: str) -> tuple[Hashable, str]:
     """The connection named by the first word of ``args``, and the rest as a reason."""
     name, reason = word_and_rest(args, "nickname")
     target = rules.find(name)
@@ -65,7 +66,7 @@ def _target(rules, who, args, verb):
     return target, reason
 
 
-def _announce(rules, who, target, line, out):
+def _announce(rules: Rules, who: Hashable, target: Hashable, line: str, out: Out) -> None:
     """To the target's room, and to the admin if the admin is somewhere else."""
     recipients = rules.room_members(rules.members[target].room)
     if who not in recipients:
@@ -73,58 +74,56 @@ def _announce(rules, who, target, line, out):
     out.send_all(recipients, line)
 
 
-def _throw_out(rules, who, target, what, reason, out):
-    admin, member = rules.members[who], rules.members[target]
-    _announce(rules, who, target, p.moderated(member.nick, what, admin.nick, reason or None), out)
+def _throw_out(rules: Rules, who: Hashable, target: Hashable, what: str, reason: str, out: Out) -> None:
+    admin, nick = rules.joined_nick(who), rules.joined_nick(target)
+    _announce(rules, who, target, p.moderated(nick, what, admin, reason or None), out)
     out.close(target)
     rules.remove(target)  # gone now, so its disconnect announces nothing more
-    out.log.append(f"{member.nick} was {what} by {admin.nick}" + (f" ({reason})" if reason else ""))
+    out.log.append(f"{nick} was {what} by {admin}" + (f" ({reason})" if reason else ""))
 
 
-def kick(rules, who, args, out):
+def kick(rules: Rules, who: Hashable, args: str, out: Out) -> None:
     target, reason = _target(rules, who, args, "kick")
     _throw_out(rules, who, target, "kicked", reason, out)
 
 
-def ban(rules, who, args, out):
+def ban(rules: Rules, who: Hashable, args: str, out: Out) -> None:
     target, reason = _target(rules, who, args, "ban")
-    member = rules.members[target]
-    host = rules.host_of(target)
-    rules.bans.add(Ban(member.nick, host, rules.members[who].nick, reason))
-    if host is not None:
-        out.send(who, p.notice(f"everyone connecting from {host} is refused until /unban {member.nick}"))
+    ban = rules.ban(target, rules.joined_nick(who), reason)
+    if ban.host is not None:
+        out.send(who, p.notice(f"everyone connecting from {ban.host} is refused until /unban {ban.nick}"))
     _throw_out(rules, who, target, "banned", reason, out)
 
 
-def unban(rules, who, args, out):
+def unban(rules: Rules, who: Hashable, args: str, out: Out) -> None:
     name = one_word(args, "nickname")
-    lifted = rules.bans.remove(name)
+    lifted = rules.unban(name)
     if lifted is None:
         raise CommandError(f"{name} is not banned")
-    admin = rules.members[who]
-    out.send_all(rules.room_members(admin.room), p.moderated(lifted.nick, "unbanned", admin.nick))
-    out.log.append(f"{lifted.nick} was unbanned by {admin.nick}")
+    admin = rules.joined_nick(who)
+    out.send_all(rules.room_members(rules.members[who].room), p.moderated(lifted.nick, "unbanned", admin))
+    out.log.append(f"{lifted.nick} was unbanned by {admin}")
 
 
-def _set_muted(rules, who, args, out, muted):
+def _set_muted(rules: Rules, who: Hashable, args: str, out: Out, muted: bool) -> None:
     verb = "mute" if muted else "unmute"
     target, rest = _target(rules, who, args, verb)
     if rest:
         raise UsageError("give one nickname")
-    member = rules.members[target]
-    if member.muted == muted:
-        raise CommandError(f"{member.nick} is {'already' if muted else 'not'} muted")
-    member.muted = muted
+    nick, admin = rules.joined_nick(target), rules.joined_nick(who)
+    if rules.members[target].muted == muted:
+        raise CommandError(f"{nick} is {'already' if muted else 'not'} muted")
+    rules.set_muted(target, muted)
     what = verb + "d"
-    _announce(rules, who, target, p.moderated(member.nick, what, rules.members[who].nick), out)
-    out.log.append(f"{member.nick} was {what} by {rules.members[who].nick}")
+    _announce(rules, who, target, p.moderated(nick, what, admin), out)
+    out.log.append(f"{nick} was {what} by {admin}")
 
 
-def mute(rules, who, args, out):
+def mute(rules: Rules, who: Hashable, args: str, out: Out) -> None:
     _set_muted(rules, who, args, out, True)
 
 
-def unmute(rules, who, args, out):
+def unmute(rules: Rules, who: Hashable, args: str, out: Out) -> None:
     _set_muted(rules, who, args, out, False)
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from collections.abc import Collection
+from enum import Enum
 
 #: The nickname request the server sends on connect (the tutorial's token).
 NICK_REQUEST = "Hii"
@@ -153,26 +155,64 @@ _PRIVATE = re.compile(r"\[(?:from|to) (?P<nick>[^\s\]]+)\] (?P<text>.*)")
 _ACTION = re.compile(r"\* (?P<nick>\S+) (?P<text>.*)")
 
 
+class _Name(str, Enum):
+    """An enum whose members are their text: ``Kind.CHAT == "chat"``, in dicts, f-strings and JSON."""
+
+    __hash__ = str.__hash__
+
+    def __str__(self) -> str:
+        return str.__str__(self)
+
+    def __format__(self, spec: str) -> str:
+        return str.__format__(str(self), spec)
+
+
+class Kind(_Name):
+    """What a line from the server is."""
+
+    REQUEST = "request"  # the nickname request
+    CHAT = "chat"
+    ACTION = "action"
+    PRIVATE = "private"  # ``Message.outgoing`` tells which side you are
+    NOTICE = "notice"
+    ERROR = "error"
+
+
+class Event(_Name):
+    """Which notice it is, for notices a program may want to react to."""
+
+    WELCOME = "welcome"
+    MOVED = "moved"      # you switched rooms
+    MEMBERS = "members"  # a /who reply
+    JOINED = "joined"
+    LEFT = "left"
+    RENAMED = "renamed"
+    ADMIN = "admin"
+    ROOMS = "rooms"
+    KICKED = "kicked"
+    BANNED = "banned"
+    UNBANNED = "unbanned"
+    MUTED = "muted"
+    UNMUTED = "unmuted"
+
+
 @dataclass(frozen=True)
 class Message:
     """One line from the server, classified.
 
-    ``kind`` is one of ``"request"`` (the nickname request), ``"chat"``,
-    ``"action"``, ``"private"`` (``outgoing`` tells which side you are),
-    ``"notice"`` or ``"error"``. ``event`` names notices a program may want to
-    react to: ``"welcome"``, ``"moved"`` (you switched rooms), ``"members"``
-    (a /who reply), ``"joined"``, ``"left"``, ``"renamed"``, ``"admin"``,
-    ``"rooms"``, and the moderation events ``"kicked"``, ``"banned"``,
-    ``"unbanned"``, ``"muted"``, ``"unmuted"``. For welcome, moved and
-    members, ``members`` lists the room's nicknames (without the admin mark)
-    and ``admins`` those of them who are admins.
+    ``kind`` is a ``Kind`` and ``event`` an ``Event`` or None; both compare
+    equal to their text, so ``message.kind == "chat"`` works as well as
+    ``message.kind is Kind.CHAT``. For welcome, moved and members,
+    ``members`` lists the room's nicknames (without the admin mark) and
+    ``admins`` those of them who are admins; moderation events carry ``by``
+    and ``reason``, "left" carries ``reason`` too.
     """
 
-    kind: str
+    kind: Kind
     text: str
     raw: str
     nick: str | None = None
-    event: str | None = None
+    event: Event | None = None
     room: str | None = None
     members: tuple[str, ...] = ()
     outgoing: bool = False
@@ -189,7 +229,7 @@ def _split_members(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return members, admins
 
 
-def member_list(nicks: list[str], admins: set[str] = frozenset()) -> list[str]:
+def member_list(nicks: list[str], admins: Collection[str] = frozenset()) -> list[str]:
     """Nicknames as shown in member lists: admins marked with ``ADMIN_MARK``."""
     return [ADMIN_MARK + nick if nick in admins else nick for nick in nicks]
 
@@ -197,44 +237,44 @@ def member_list(nicks: list[str], admins: set[str] = frozenset()) -> list[str]:
 def parse_line(line: str) -> Message:
     """Classify a line received from the server."""
     if line == NICK_REQUEST:
-        return Message("request", line, line)
+        return Message(Kind.REQUEST, line, line)
     if line.startswith(ERROR_PREFIX):
-        return Message("error", line[len(ERROR_PREFIX):], line)
+        return Message(Kind.ERROR, line[len(ERROR_PREFIX):], line)
     if line.startswith(NOTICE_PREFIX):
         return _parse_notice(line)
     if line.startswith(ACTION_PREFIX) and (m := _ACTION.fullmatch(line)):
-        return Message("action", m["text"], line, nick=m["nick"])
+        return Message(Kind.ACTION, m["text"], line, nick=m["nick"])
     if line.startswith((PRIVATE_FROM_PREFIX, PRIVATE_TO_PREFIX)) and (m := _PRIVATE.fullmatch(line)):
-        return Message("private", m["text"], line, nick=m["nick"],
+        return Message(Kind.PRIVATE, m["text"], line, nick=m["nick"],
                        outgoing=line.startswith(PRIVATE_TO_PREFIX))
     if m := _CHAT.fullmatch(line):
-        return Message("chat", m["text"], line, nick=m["nick"])
-    return Message("notice", line, line)
+        return Message(Kind.CHAT, m["text"], line, nick=m["nick"])
+    return Message(Kind.NOTICE, line, line)
 
 
 def _parse_notice(line: str) -> Message:
     text = line[len(NOTICE_PREFIX):]
     if m := _WELCOME.fullmatch(text):
         members, admins = _split_members(m["members"])
-        return Message("notice", text, line, nick=m["nick"], event="welcome",
+        return Message(Kind.NOTICE, text, line, nick=m["nick"], event=Event.WELCOME,
                        room=m["room"], members=members, admins=admins)
-    for event, pattern in (("moved", _MOVED), ("members", _MEMBERS)):
+    for event, pattern in ((Event.MOVED, _MOVED), (Event.MEMBERS, _MEMBERS)):
         if m := pattern.fullmatch(text):
             members, admins = _split_members(m["members"])
-            return Message("notice", text, line, event=event, room=m["room"],
+            return Message(Kind.NOTICE, text, line, event=event, room=m["room"],
                            members=members, admins=admins)
     if m := _ROOMS.fullmatch(text):
-        return Message("notice", text, line, event="rooms")
+        return Message(Kind.NOTICE, text, line, event=Event.ROOMS)
     if m := _ADMIN.fullmatch(text):
-        return Message("notice", text, line, nick=m["nick"], event="admin")
+        return Message(Kind.NOTICE, text, line, nick=m["nick"], event=Event.ADMIN)
     if m := _MODERATED.fullmatch(text):
-        return Message("notice", text, line, nick=m["nick"], event=m["what"],
+        return Message(Kind.NOTICE, text, line, nick=m["nick"], event=Event(m["what"]),
                        by=m["by"], reason=m["reason"])
     if m := _JOINED.fullmatch(text):
-        return Message("notice", text, line, nick=m["nick"], event="joined", room=m["room"])
+        return Message(Kind.NOTICE, text, line, nick=m["nick"], event=Event.JOINED, room=m["room"])
     if m := _LEFT.fullmatch(text):
-        return Message("notice", text, line, nick=m["nick"], event="left", room=m["room"],
+        return Message(Kind.NOTICE, text, line, nick=m["nick"], event=Event.LEFT, room=m["room"],
                        reason=m["reason"])
     if m := _RENAMED.fullmatch(text):
-        return Message("notice", text, line, nick=m["nick"], event="renamed", old_nick=m["old"])
-    return Message("notice", text, line)
+        return Message(Kind.NOTICE, text, line, nick=m["nick"], event=Event.RENAMED, old_nick=m["old"])
+    return Message(Kind.NOTICE, text, line)

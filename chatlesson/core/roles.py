@@ -16,12 +16,17 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # both import this module
+    from .commands import Command
+    from .rules import Member
 
 #: Wrong /admin passwords allowed per connection and per address.
 MAX_ADMIN_FAILURES = 3
 
 
-def refusal(member, command) -> str | None:
+def refusal(member: Member, command: Command) -> str | None:
     """Why ``member`` may not run ``command`` right now, or None if it may."""
     if command.admin and not member.admin:
         return f"/{command.name} is for admins only"
@@ -37,7 +42,7 @@ def _digest(text: str) -> bytes:
 class AdminGate:
     """Checks ``/admin`` passwords and counts failures."""
 
-    def __init__(self, password: str | None):
+    def __init__(self, password: str | None) -> None:
         if password is not None and (not password or password != password.strip()):
             raise ValueError("the admin password must not be empty or start or end with a space")
         # Only a digest is kept: every comparison is then 32 bytes against 32 bytes, so the
@@ -49,7 +54,7 @@ class AdminGate:
     def enabled(self) -> bool:
         return self._password is not None
 
-    def locked_out(self, member, host) -> str | None:
+    def locked_out(self, member: Member, host: object) -> str | None:
         """``"this connection"`` or ``"your address"`` if locked out, else None."""
         if member.admin_failures >= MAX_ADMIN_FAILURES:
             return "this connection"
@@ -57,7 +62,7 @@ class AdminGate:
             return "your address"
         return None
 
-    def check(self, member, host, attempt: str) -> bool:
+    def check(self, member: Member, host: object, attempt: str) -> bool:
         """Compare SHA-256 digests with ``compare_digest``: fixed length, no early exit."""
         if self._password is None:
             return False
@@ -70,6 +75,6 @@ class AdminGate:
             self._failures_by_host[host] = self._failures_by_host.get(host, 0) + 1
         return False
 
-    def tries_left(self, member, host) -> int:
+    def tries_left(self, member: Member, host: object) -> int:
         used = max(member.admin_failures, self._failures_by_host.get(host, 0) if host is not None else 0)
         return max(0, MAX_ADMIN_FAILURES - used)

@@ -15,28 +15,32 @@ time the server asks for (``next_deadline``) and reports back on
 
 Connections are identified by any hashable value the caller chooses: the
 threaded server passes its connection objects, tests pass plain strings.
+``ChatRules[Connection]`` says which, for a type checker.
 
 The pieces it is made of each live in their own module: commands are
 parsed and dispatched in ``commands.py`` (the table of commands is
 ``member_commands.py`` plus ``moderation.py``), permissions are decided in
-``roles.py``, room names in ``rooms.py``, flood control in ``flood.py``.
+``roles.py``, room names in ``rooms.py``, flood control in ``flood.py``,
+the connection limits in ``limits.py``. Commands change the state only
+through the methods under "Changes" below, never by assigning fields.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Generic
 
 from . import protocol as p
-from .commands import dispatch
+from .commands import Command, dispatch
 from .flood import DEFAULT_FLOOD_LIMIT, FloodLimit, TokenBucket
 from .framing import LineTooLong
 from .limits import DEFAULT_LIMITS, Limits
 from .member_commands import MEMBER_COMMANDS
-from .moderation import MODERATION_COMMANDS, Bans
+from .moderation import MODERATION_COMMANDS, Ban, Bans
 from .nicknames import nick_key, nick_problem
-from .outbox import Outbox
+from .outbox import Conn, Outbox
 from .roles import AdminGate, refusal
 from .rooms import DEFAULT_ROOM, room_key
 from .safetext import has_unsafe
@@ -60,8 +64,6 @@ class Member:
         return self.nick is not None
 
 
-
-
 def host_of(address: object) -> object:
     """The part of an address a ban applies to: the host of a (host, port) pair."""
     if isinstance(address, tuple) and address:
@@ -75,11 +77,12 @@ def _address(address: object) -> str:
     return str(address)
 
 
-class ChatRules:
+class ChatRules(Generic[Conn]):
     """The whole chat's state and rules.
 
     ``admin_password``: the password for ``/admin``; None turns admin off.
-    ``clock``: where time comes from, for flood control (tests pass a fake).
+    ``clock``: where time comes from, for flood control and the handshake deadline
+    (tests pass a fake).
     ``flood_limit``: how fast a member may send; None turns flood control off.
     ``limits``: connections in all and per host, the handshake deadline (``limits.py``).
     """
@@ -88,9 +91,9 @@ class ChatRules:
                  clock: Callable[[], float] = time.monotonic,
                  flood_limit: FloodLimit | None = DEFAULT_FLOOD_LIMIT,
                  limits: Limits = DEFAULT_LIMITS) -> None:
-        self.members: dict[Hashable, Member] = {}  # joined ones in order of joining
-        self._by_nick: dict[str, Hashable] = {}
-        self._handshakes: dict[Hashable, float] = {}  # not joined yet -> deadline, oldest first
+        self.members: dict[Conn, Member] = {}  # joined ones in order of joining
+        self._by_nick: dict[str, Conn] = {}
+        self._handshakes: dict[Conn, float] = {}  # not joined yet -> deadline, oldest first
         self._per_host: dict[object, int] = {}  # connections from each host
         self._shut_down = False
         self.clock = clock
@@ -99,28 +102,35 @@ class ChatRules:
         self.admin_gate = AdminGate(admin_password)
         self.bans = Bans()
         #: Name -> Command. A copy per instance, so a lesson can swap in its own handler.
-        self.commands = {**MEMBER_COMMANDS, **MODERATION_COMMANDS}
+        self.commands: dict[str, Command] = {**MEMBER_COMMANDS, **MODERATION_COMMANDS}
         #: The permission check every command goes through (a lesson can swap it too).
-        self.refusal = refusal
+        self.refusal: Callable[[Member, Command], str | None] = refusal
 
     # --- Questions ---------------------------------------------------------
 
-    def nick_of(self, who: Hashable) -> str | None:
+    def nick_of(self, who: Conn) -> str | None:
         member = self.members.get(who)
         return member.nick if member else None
+
+    def joined_nick(self, who: Conn) -> str:
+        """The nickname of ``who``, which must have joined (a command's sender always has)."""
+        nick = self.members[who].nick
+        if nick is None:
+            raise KeyError(f"{who!r} has not chosen a nickname")
+        return nick
 
     def nicks(self, room: str | None = None) -> list[str]:
         """Nicknames of joined members (of one room, if given), in joining order."""
         return [m.nick for m in self.members.values()
-                if m.joined and (room is None or m.room == room)]
+                if m.nick is not None and (room is None or m.room == room)]
 
-    def room_members(self, room: str) -> list[Hashable]:
+    def room_members(self, room: str) -> list[Conn]:
         """The joined connections in ``room``, in joining order."""
         return [who for who, m in self.members.items() if m.joined and m.room == room]
 
     def listed(self, room: str) -> list[str]:
         """The room's nicknames as member lists show them, admins marked."""
-        admins = {m.nick for m in self.members.values() if m.joined and m.admin}
+        admins = {m.nick for m in self.members.values() if m.nick is not None and m.admin}
         return p.member_list(self.nicks(room), admins)
 
     def rooms(self) -> list[tuple[str, int]]:
@@ -140,19 +150,19 @@ class ChatRules:
                 return room
         return None
 
-    def find(self, nick: str) -> Hashable | None:
+    def find(self, nick: str) -> Conn | None:
         """The connection of the joined member called ``nick`` (in any case)."""
         return self._by_nick.get(nick_key(nick))
 
-    def is_admin(self, who: Hashable) -> bool:
+    def is_admin(self, who: Conn) -> bool:
         member = self.members.get(who)
         return bool(member and member.admin)
 
-    def host_of(self, who: Hashable) -> object:
+    def host_of(self, who: Conn) -> object:
         member = self.members.get(who)
         return host_of(member.address) if member else None
 
-    def nick_refusal(self, nick: str, who: Hashable | None = None) -> str | None:
+    def nick_refusal(self, nick: str, who: Conn | None = None) -> str | None:
         """Why ``who`` may not take ``nick``, or None."""
         problem = nick_problem(nick)
         if problem:
@@ -166,21 +176,37 @@ class ChatRules:
 
     # --- Changes, used by the commands -------------------------------------
 
-    def rename(self, who: Hashable, new: str) -> None:
-        member = self.members[who]
-        del self._by_nick[nick_key(member.nick)]
-        member.nick = new
+    def rename(self, who: Conn, new: str) -> None:
+        old = self.joined_nick(who)
+        del self._by_nick[nick_key(old)]
+        self.members[who].nick = new
         self._by_nick[nick_key(new)] = who
 
-    def move(self, who: Hashable, room: str) -> None:
+    def move(self, who: Conn, room: str) -> None:
         self.members[who].room = room
 
-    def remove(self, who: Hashable) -> Member | None:
+    def make_admin(self, who: Conn) -> None:
+        self.members[who].admin = True
+
+    def set_muted(self, who: Conn, muted: bool) -> None:
+        self.members[who].muted = muted
+
+    def ban(self, who: Conn, by: str, reason: str) -> Ban:
+        """Refuse ``who``'s nickname and host from now on (``who`` stays until removed)."""
+        ban = Ban(self.joined_nick(who), self.host_of(who), by, reason)
+        self.bans.add(ban)
+        return ban
+
+    def unban(self, nick: str) -> Ban | None:
+        """Lift the ban on ``nick``; the ban that was lifted, or None if there was none."""
+        return self.bans.remove(nick)
+
+    def remove(self, who: Conn) -> Member | None:
         """Forget ``who`` without announcing anything."""
         member = self.members.pop(who, None)
         if member is None:
             return None
-        if member.joined:
+        if member.nick is not None:
             del self._by_nick[nick_key(member.nick)]
         self._handshakes.pop(who, None)
         host = host_of(member.address)
@@ -194,13 +220,13 @@ class ChatRules:
 
     # --- Events ------------------------------------------------------------
 
-    def connect(self, who: Hashable, address: object = None) -> Outbox:
+    def connect(self, who: Conn, address: object = None) -> Outbox[Conn]:
         """A new connection: ask it for a nickname, or refuse it with an error and close it.
 
         Refused: a banned address, a full server, a host with too many connections,
         and anyone once ``shutdown`` has run.
         """
-        out = Outbox()
+        out: Outbox[Conn] = Outbox()
         host = host_of(address)
         problem = self._connection_refusal(host)
         if problem:
@@ -234,14 +260,14 @@ class ChatRules:
                             "close one and try again"), "too many connections from that host")
         return None
 
-    def line(self, who: Hashable, data: bytes | LineTooLong) -> Outbox:
+    def line(self, who: Conn, data: bytes | LineTooLong) -> Outbox[Conn]:
         """One complete line from ``who`` (raw bytes, line ending removed)."""
-        out = Outbox()
+        out: Outbox[Conn] = Outbox()
         member = self.members.get(who)
         if member is None:
             return out
         if member.bucket is not None and not member.bucket.take():
-            return self._throttle(who, member, out)
+            return self._throttle(who, member, member.bucket.limit, out)
         member.throttled = False
         if isinstance(data, LineTooLong):
             out.send(who, p.error(f"line too long (the limit is {p.MAX_LINE_BYTES} bytes); it was dropped"))
@@ -251,7 +277,7 @@ class ChatRules:
         except UnicodeDecodeError:
             out.send(who, p.error("that line was not valid UTF-8; it was dropped"))
             return self._ask_again(who, member, out)
-        if not member.joined:
+        if member.nick is None:
             return self._choose_nick(who, member, text.strip(), out)
         if has_unsafe(text):
             out.send(who, p.error("control characters, line separators and direction overrides "
@@ -270,17 +296,21 @@ class ChatRules:
         out.send_all(self.room_members(member.room), p.chat_line(member.nick, text))
         return out
 
-    def disconnect(self, who: Hashable, reason: str | None = None) -> Outbox:
-        """``who`` is gone. Safe to call more than once: only the first call announces."""
-        out = Outbox()
+    def disconnect(self, who: Conn, reason: str | None = None) -> Outbox[Conn]:
+        """``who`` is gone. Safe to call more than once: only the first call announces.
+
+        ``reason``: None when the peer closed cleanly, ``protocol.CONNECTION_LOST``
+        when receiving or sending failed.
+        """
+        out: Outbox[Conn] = Outbox()
         member = self.remove(who)
-        if member is None or not member.joined:
+        if member is None or member.nick is None:
             return out
         out.send_all(self.room_members(member.room), p.left(member.nick, member.room, reason))
         out.log.append(f"{member.nick} left" + (f" ({reason})" if reason else ""))
         return out
 
-    def too_slow(self, who: Hashable) -> Outbox:
+    def too_slow(self, who: Conn) -> Outbox[Conn]:
         """``who`` stopped reading its lines (see ``limits.SlowReader``): close it at once.
 
         Its room hears why it left; a later ``disconnect(who)`` announces nothing more.
@@ -289,22 +319,22 @@ class ChatRules:
         out.close(who)
         return out
 
-    def failed(self, who: Hashable) -> Outbox:
+    def failed(self, who: Conn) -> Outbox[Conn]:
         """The rules raised on a line from ``who``: it is dropped, and ``who`` is told.
 
         The server logs the traceback; a bug costs one line, never the connection.
         """
-        out = Outbox()
+        out: Outbox[Conn] = Outbox()
         out.send(who, p.error("the server failed on that line; it was dropped"))
         return out
 
-    def expire(self) -> Outbox:
+    def expire(self) -> Outbox[Conn]:
         """Close every connection whose handshake deadline has passed, by the clock.
 
         Each gets an error and is forgotten without any announcement (nobody knew it).
         A server calls this at ``next_deadline()``; calling it early or often is harmless.
         """
-        out = Outbox()
+        out: Outbox[Conn] = Outbox()
         now = self.clock()
         while self._handshakes:
             who, deadline = next(iter(self._handshakes.items()))
@@ -320,15 +350,15 @@ class ChatRules:
         """The clock time at which ``expire()`` next has work to do, or None if it has none."""
         return next(iter(self._handshakes.values()), None)
 
-    def shutdown(self) -> Outbox:
+    def shutdown(self) -> Outbox[Conn]:
         """The server is stopping: say goodbye to every connection, joined or not, and close it.
 
         Everyone is forgotten without "left" lines; later connections are refused.
         """
-        out = Outbox()
-        for who in self.members:
-            out.send(who, p.notice(p.SHUTDOWN_NOTICE))
-            out.close(who)
+        out: Outbox[Conn] = Outbox()
+        goodbye = p.notice(p.SHUTDOWN_NOTICE)
+        out.send_all(self.members, goodbye)
+        out.closes.extend(self.members)  # each once: the keys of a dict
         self.members.clear()
         self._by_nick.clear()
         self._handshakes.clear()
@@ -339,22 +369,21 @@ class ChatRules:
 
     # --- The handshake and flood control -------------------------------------
 
-    def _ask_again(self, who: Hashable, member: Member, out: Outbox) -> Outbox:
+    def _ask_again(self, who: Conn, member: Member, out: Outbox[Conn]) -> Outbox[Conn]:
         if not member.joined:
             out.send(who, p.NICK_REQUEST)
         return out
 
-    def _throttle(self, who: Hashable, member: Member, out: Outbox) -> Outbox:
+    def _throttle(self, who: Conn, member: Member, limit: FloodLimit, out: Outbox[Conn]) -> Outbox[Conn]:
         """Drop a line sent too fast. A member is told once per burst of dropped lines."""
         if not member.throttled or not member.joined:
-            limit = member.bucket.limit
             out.send(who, p.error(
                 f"you are sending too fast (at most {limit.burst} lines at once, then "
                 f"{limit.per_second:g} a second); lines are dropped until you slow down"))
         member.throttled = True
         return self._ask_again(who, member, out)
 
-    def _choose_nick(self, who: Hashable, member: Member, nick: str, out: Outbox) -> Outbox:
+    def _choose_nick(self, who: Conn, member: Member, nick: str, out: Outbox[Conn]) -> Outbox[Conn]:
         problem = self.nick_refusal(nick)
         if problem:
             owner, host = self.find(nick), host_of(member.address)
@@ -371,7 +400,7 @@ class ChatRules:
         self._handshakes.pop(who, None)
         self.members[who] = self.members.pop(who)  # member lists go in joining order
         if member.bucket is not None:  # the handshake's lines do not eat into the first burst
-            member.bucket = TokenBucket(self.flood_limit, self.clock)
+            member.bucket = TokenBucket(member.bucket.limit, self.clock)
         others = [w for w in self.room_members(member.room) if w != who]
         out.send(who, p.welcome(nick, member.room, self.listed(member.room)))
         out.send_all(others, p.joined(nick, member.room))
