@@ -1,0 +1,119 @@
+"""The results of a run, as text (a terminal), JSON (programs) and HTML (a notebook)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from html import escape
+
+from .probe import shown
+
+MARKS = {"passed": "✔", "failed": "✘", "skipped": "-", "error": "!"}
+
+
+@dataclass
+class Result:
+    level: str
+    name: str
+    title: str
+    status: str  # passed, failed, skipped (not run, or stopped by the budget), error (the checker's)
+    problem: str | None = None
+    sent: bytes | str | None = None
+    expected: bytes | str | None = None
+    arrived: bytes | str | None = None
+    hint: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+    def evidence(self) -> list[tuple[str, str]]:
+        """(label, value) pairs for what was sent, expected and what arrived."""
+        if self.status != "failed":
+            return []
+        return [("sent", self.sent or "nothing yet"), ("expected", self.expected or "nothing"),
+                ("arrived", shown(self.arrived))]
+
+    def as_dict(self) -> dict:
+        data = asdict(self)
+        for key in ("sent", "expected", "arrived"):
+            value = data[key]
+            data[key] = value.decode("utf-8", "backslashreplace") if isinstance(value, bytes) else value
+        data["seconds"] = round(self.seconds, 3)
+        return data
+
+
+@dataclass
+class Report:
+    server: str
+    levels: tuple[str, ...]
+    results: list[Result]
+    seconds: float = 0.0
+    opened: int = 0   # connections the run opened
+    closed: int = 0   # and closed again: always all of them
+
+    @property
+    def passed(self) -> bool:
+        """True only when every chosen check passed."""
+        return bool(self.results) and all(r.passed for r in self.results)
+
+    def counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(MARKS, 0)
+        for r in self.results:
+            counts[r.status] += 1
+        return counts
+
+    def summary(self, timing: bool = True) -> str:
+        c = self.counts()
+        text = f"{c['passed']} of {len(self.results)} checks passed"
+        extra = [f"{c[s]} {s}" for s in ("failed", "skipped", "error") if c[s]]
+        if extra:
+            text += " (" + ", ".join(extra) + ")"
+        if timing:
+            text += f" in {self.seconds:.1f} s; {self.opened} connections opened, {self.closed} closed"
+        return text
+
+    def to_text(self, timing: bool = True) -> str:
+        lines = [f"chatlesson-check {self.server}: levels {', '.join(self.levels)}"]
+        level = None
+        for r in self.results:
+            if r.level != level:
+                level = r.level
+                lines.append(f"{level}")
+            lines.append(f"  {MARKS[r.status]} {r.name}: {r.title}")
+            if r.problem:
+                lines.append(f"      {r.problem}")
+            for label, value in r.evidence():
+                lines.append(f"        {label + ':':10}{value}")
+            if r.hint:
+                lines.append(f"      Hint: {r.hint}")
+        lines.append(self.summary(timing))
+        return "\n".join(lines)
+
+    def to_json(self) -> str:
+        return json.dumps({"server": self.server, "levels": list(self.levels),
+                           "passed": self.passed, "counts": self.counts(),
+                           "seconds": round(self.seconds, 3), "connections_opened": self.opened,
+                           "connections_closed": self.closed,
+                           "results": [r.as_dict() for r in self.results]},
+                          indent=2, ensure_ascii=False)
+
+    def to_html(self) -> str:
+        colours = {"passed": "#2e7d32", "failed": "#c62828", "skipped": "#616161", "error": "#e65100"}
+        rows = []
+        for r in self.results:
+            details = "".join(
+                f"<div><span style='color:#616161'>{label}</span> <code>{escape(value)}</code></div>"
+                for label, value in r.evidence())
+            if r.problem:
+                details = f"<div>{escape(r.problem)}</div>" + details
+            if r.hint:
+                details += f"<div><b>Hint:</b> {escape(r.hint)}</div>"
+            rows.append(
+                f"<tr><td>{escape(r.level)}</td>"
+                f"<td style='color:{colours[r.status]};font-weight:bold'>{MARKS[r.status]} "
+                f"{escape(r.status)}</td><td><b>{escape(r.name)}</b>: {escape(r.title)}{details}</td></tr>")
+        return ("<table class='chatlesson-conformance' style='text-align:left'>"
+                "<tr><th>level</th><th>result</th><th>check</th></tr>"
+                + "".join(rows) + f"</table><p>{escape(self.summary(timing=False))}</p>")

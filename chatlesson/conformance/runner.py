@@ -1,0 +1,60 @@
+"""Run the chosen levels against a server, one check at a time, never past the budget."""
+
+from __future__ import annotations
+
+import time
+
+from .probe import CheckFailed, OutOfTime
+from .registry import LEVELS, checks_of
+from .report import Report, Result
+from .run import RUN_BUDGET, STEP_TIMEOUT, Run
+
+
+def run_checks(host: str, port: int, levels=LEVELS, *, step_timeout: float = STEP_TIMEOUT,
+               budget: float = RUN_BUDGET, on_result=None) -> Report:
+    """Check the server at ``host:port``; ``on_result(result)`` is called after each check."""
+    levels = tuple(level for level in LEVELS if level in levels)
+    started = time.monotonic()
+    run = Run(host, port, step_timeout=step_timeout, budget=budget)
+    results: list[Result] = []
+    status_of: dict[str, str] = {}
+    for item in checks_of(levels):
+        result = _run_one(run, item, status_of)
+        status_of[item.name] = result.status
+        results.append(result)
+        if on_result is not None:
+            on_result(result)
+    return Report(f"{host}:{port}", levels, results, seconds=time.monotonic() - started,
+                  opened=run.opened, closed=run.closed)
+
+
+def _run_one(run: Run, item, status_of: dict[str, str]) -> Result:
+    result = Result(item.level, item.name, item.title, "skipped")
+    blocked = [name for name in item.needs if status_of.get(name, "passed") != "passed"]
+    if run.unreachable:
+        result.problem = "not run: the server refused the connection"
+        return result
+    if blocked:
+        result.problem = f"not run: it needs the check {blocked[0]!r}, which did not pass"
+        return result
+    if time.monotonic() >= run.ends_at:
+        result.problem = "not run: the run's time budget was used up"
+        return result
+    started = time.monotonic()
+    try:
+        item.run(run)
+        result.status = "passed"
+    except CheckFailed as failed:
+        result.status = "failed"
+        result.problem = failed.problem
+        result.sent, result.expected, result.arrived = failed.sent, failed.expected, failed.arrived
+        result.hint = failed.hint or None
+    except OutOfTime:
+        result.problem = "stopped: the run's time budget was used up"
+    except Exception as exc:  # a bug of the checker's must not hide the other results
+        result.status = "error"
+        result.problem = f"the checker failed: {type(exc).__name__}: {exc}"
+    finally:
+        run.close_all(run.probes, failed=result.status != "passed")
+    result.seconds = time.monotonic() - started
+    return result
