@@ -20,7 +20,8 @@ from chatlesson import ChatClient, ChatRules, ChatServer
 def measure(count: int) -> list[float]:
     # Flood control is off: it would (rightly) throttle a client sending this fast.
     with ChatServer(rules=ChatRules(flood_limit=None)) as server:
-        with ChatClient(server.address, "sender") as sender, ChatClient(server.address, "receiver") as receiver:
+        with ChatClient(server.address, "sender") as sender, \
+                ChatClient(server.address, "receiver") as receiver:
             assert sender.messages.get(timeout=5).event == "joined"
             delays = []
             for n in range(count):

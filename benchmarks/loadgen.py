@@ -61,7 +61,7 @@ class Result:
 
 
 class _Client:
-    __slots__ = ("index", "sock", "inbuf", "outbuf", "joined", "last_seq", "received")
+    __slots__ = ("inbuf", "index", "joined", "last_seq", "outbuf", "received", "sock")
 
     def __init__(self, index: int, sock: socket.socket) -> None:
         self.index, self.sock = index, sock
@@ -187,7 +187,7 @@ def _measure(result: Result, server: psutil.Process, port: int, duration: float,
         members.append(client)
         sent_by.append(0)
         sel.register(sock, selectors.EVENT_READ, client)
-        pump(time.perf_counter() + timeout, lambda: client.joined)
+        pump(time.perf_counter() + timeout, lambda client=client: client.joined)
     result.join_s = time.perf_counter() - join_start
     result.server_kib_per_client = (server.memory_info().rss - rss_before) / 1024 / result.clients
     pad = b"x" * max(0, result.line_bytes - 40)

@@ -22,8 +22,9 @@ import time
 import psutil
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from loadgen import LoadError, run  # noqa: E402
-from servers import ENGINES, unavailable  # noqa: E402
+from loadgen import LoadError, run
+
+from servers import ENGINES, unavailable
 
 REFERENCE = "selectors-ref"
 

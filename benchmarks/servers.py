@@ -14,8 +14,10 @@ Engines:
   around a broadcast so two threads never interleave their bytes on one socket.
 - ``threaded``: the package's ``ChatServer`` with ``ChatRules(flood_limit=None)``.
 - ``selectors-ref``: a tight single-threaded ``selectors`` loop, the reference for ratios.
-- ``asyncio`` / ``asyncio+uvloop``: slots for the event-loop server of issue 9; available once
-  the module ``chatlesson.aioserver`` exists (it must offer ``serve(host, port, ready)``).
+- ``asyncio`` / ``asyncio+uvloop``: the package's event-loop server (``chatlesson.server.eventloop``,
+  its ``serve(host, port, ready)`` coroutine) on asyncio's own loop and on uvloop's.
+
+Every package engine runs with flood control off and no connection limits (N=2000 must fit).
 
 The server stops when its stdin closes (portable: no signals), by ending the process.
 """
@@ -30,13 +32,18 @@ import socket
 import sys
 import threading
 
-AIO_MODULE = "chatlesson.aioserver"
+AIO_MODULE = "chatlesson.server.eventloop"
+
+#: Set to a path prefix to profile the server's main thread (cProfile; one file per process).
+PROFILE_VARIABLE = "CHATLESSON_BENCH_PROFILE"
 
 
-def _stop_when_stdin_closes() -> None:
+def _stop_when_stdin_closes(profile=None) -> None:
     """The runner closes our stdin to stop us; works on every OS, unlike signals."""
     def wait() -> None:
         sys.stdin.read()
+        if profile is not None:  # what the server's main thread spent its time on
+            profile.dump_stats(os.environ[PROFILE_VARIABLE] + f".{os.getpid()}")
         os._exit(0)
     threading.Thread(target=wait, daemon=True).start()
 
@@ -106,9 +113,19 @@ def tutorial() -> None:
 
 # --- the package's threaded server ------------------------------------------------------------
 
+def bench_rules():
+    """The package's rules as a load test needs them: no flood control, no connection limits."""
+    from chatlesson.core.rules import ChatRules
+    try:
+        from chatlesson.core.limits import Limits
+    except ImportError:  # the core before issue 9: no limits to lift
+        return ChatRules(flood_limit=None)
+    return ChatRules(flood_limit=None, limits=Limits(max_connections=None, max_per_host=None))
+
+
 def threaded() -> None:
-    from chatlesson import ChatRules, ChatServer
-    server = ChatServer("127.0.0.1", 0, rules=ChatRules(flood_limit=None)).start()
+    from chatlesson import ChatServer
+    server = ChatServer("127.0.0.1", 0, rules=bench_rules()).start()
     _ready(server.port)
     threading.Event().wait()
 
@@ -116,7 +133,7 @@ def threaded() -> None:
 # --- the selectors reference -----------------------------------------------------------------
 
 class _Peer:
-    __slots__ = ("sock", "inbuf", "outbuf", "nick")
+    __slots__ = ("inbuf", "nick", "outbuf", "sock")
 
     def __init__(self, sock: socket.socket) -> None:
         self.sock, self.inbuf, self.outbuf, self.nick = sock, b"", bytearray(b"Hii\n"), None
@@ -193,13 +210,15 @@ def selectors_ref(drop_every: int = 0) -> None:
                 want(peer)
 
 
-# --- the future event-loop server -------------------------------------------------------------
+# --- the event-loop server --------------------------------------------------------------------
 
-def aio_available() -> bool:
+def aio_problem() -> str | None:
+    """Why the event-loop server cannot be imported here, or None."""
     try:
-        return importlib.util.find_spec(AIO_MODULE) is not None
-    except ModuleNotFoundError:
-        return False
+        importlib.import_module(AIO_MODULE)
+    except ImportError as exc:
+        return f"{AIO_MODULE} cannot be imported ({exc})"
+    return None
 
 
 def uvloop_available() -> bool:
@@ -207,12 +226,9 @@ def uvloop_available() -> bool:
 
 
 def asyncio_engine(use_uvloop: bool = False) -> None:
-    import asyncio
     module = importlib.import_module(AIO_MODULE)
-    if use_uvloop:
-        import uvloop
-        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
-    asyncio.run(module.serve("127.0.0.1", 0, ready=_ready))
+    loop = module.new_event_loop(use_uvloop)
+    loop.run_until_complete(module.serve("127.0.0.1", 0, ready=_ready, rules=bench_rules()))
 
 
 ENGINES = {
@@ -230,8 +246,8 @@ def unavailable(engine: str) -> str | None:
     """Why an engine cannot run here, or None if it can."""
     if engine not in ENGINES and engine not in TEST_ENGINES:
         return f"unknown engine {engine!r}"
-    if engine.startswith("asyncio") and not aio_available():
-        return f"{AIO_MODULE} does not exist yet (issue 9)"
+    if engine.startswith("asyncio") and (problem := aio_problem()):
+        return problem
     if engine == "asyncio+uvloop" and not uvloop_available():
         return "uvloop is not installed"
     return None
@@ -242,5 +258,10 @@ if __name__ == "__main__":
     reason = unavailable(name)
     if reason:
         sys.exit(f"{name}: {reason}")
-    _stop_when_stdin_closes()
+    profile = None
+    if os.environ.get(PROFILE_VARIABLE):
+        import cProfile
+        profile = cProfile.Profile()
+        profile.enable()
+    _stop_when_stdin_closes(profile)
     {**ENGINES, **TEST_ENGINES}[name]()

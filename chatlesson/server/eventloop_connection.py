@@ -1,0 +1,144 @@
+"""One client of the event-loop server: an ``asyncio.Protocol`` that only moves bytes.
+
+asyncio calls these methods from its one thread: ``connection_made`` when a client is
+accepted, ``data_received`` with whatever one read returned, ``pause_writing`` /
+``resume_writing`` when the bytes waiting for this client cross the soft limit, and
+``connection_lost`` at the end. Each one hands its event to the ``Switchboard``, which asks
+the rules what to do. Nothing here decides anything a user could see.
+
+Output is queued, not written: ``queue`` appends to a list, and the switchboard calls
+``flush`` once per pass of the loop, so a client gets every line of that pass in one write.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+from typing import TYPE_CHECKING, cast
+
+from ..core.framing import LineBuffer
+from ..core.limits import SlowReader
+
+try:
+    from .keepalive import enable_keepalive
+except ImportError:  # until chatlesson/server/keepalive.py (issue 9) is committed
+    def enable_keepalive(sock: object, seconds: float) -> object:
+        return None
+
+if TYPE_CHECKING:
+    from .eventloop_switchboard import Switchboard
+
+
+log = logging.getLogger("chatlesson.server")
+
+
+class Connection(asyncio.Protocol):
+    """One client's transport, its unfinished line, its queued output and its slow-reader watch."""
+
+    __slots__ = ("_watch", "address", "board", "closing", "lines", "number", "out",
+                 "over_soft", "slow", "transport")
+
+    def __init__(self, board: Switchboard, number: int) -> None:
+        self.board = board
+        self.number = number
+        self.transport: asyncio.Transport | None = None
+        self.address: object = None
+        self.lines = LineBuffer()
+        self.out: list[bytes] = []   # encoded lines queued during this pass of the loop
+        self.closing = False         # no more lines are queued; closed once flushed
+        self.slow = SlowReader(board.limits, board.rules.clock)
+        self.over_soft = False       # more than the soft limit waits in the transport
+        self._watch: asyncio.TimerHandle | None = None
+
+    def __repr__(self) -> str:
+        return f"<Connection {self.number} {self.address}>"
+
+    # --- Events from asyncio ------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
+        self.address = transport.get_extra_info("peername")
+        soft = self.board.limits.soft_pending_bytes
+        self.transport.set_write_buffer_limits(high=soft, low=soft)  # pause_writing once over soft
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            try:
+                # Lines go out at once, not held back by Nagle's algorithm (asyncio sets this
+                # itself only for sockets it made); keepalive finds peers that vanished.
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                enable_keepalive(sock, self.board.limits.dead_peer_seconds)
+            except OSError as exc:
+                log.warning("socket options for %r: %s", self, exc)
+        self.board.connected(self)
+
+    def data_received(self, data: bytes) -> None:
+        for line in self.lines.feed(data):
+            if self.closing:
+                return  # /quit, a refusal or a kick: what follows is not read
+            self.board.line(self, line)
+
+    def eof_received(self) -> bool:
+        return False  # the peer closed its side: close ours (connection_lost follows)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closing = True
+        self.out.clear()
+        self._stop_watch()
+        self.board.lost(self, exc)
+
+    def pause_writing(self) -> None:
+        """More than the soft limit waits for this client: ask the SlowReader, and keep asking."""
+        self.over_soft = True
+        self.board.loop.call_soon(self.check_slow)  # not from inside transport.write()
+
+    def resume_writing(self) -> None:
+        self.over_soft = False
+        self.check_slow()  # back under the soft limit: the SlowReader forgets the episode
+
+    # --- Output, driven by the switchboard -----------------------------------
+
+    def flush(self) -> None:
+        """Write everything queued this pass in one call; close if a close was asked for."""
+        out = self.out
+        if out:
+            self.transport.write(out[0] if len(out) == 1 else b"".join(out))
+            out.clear()
+            if self.over_soft:
+                self.check_slow()
+        if self.closing and not self.transport.is_closing():
+            self.transport.close()  # asyncio sends what it still holds, then closes
+
+    def close_after_flush(self) -> None:
+        if self.closing:
+            return
+        self.closing = True
+        if not self.out:
+            self.transport.close()
+
+    def abort(self) -> None:
+        """End at once, dropping whatever waits (a slow reader, or a stop that timed out)."""
+        self.closing = True
+        self.out.clear()
+        self._stop_watch()
+        self.transport.abort()
+
+    # --- The slow-reader watch ------------------------------------------------
+
+    def check_slow(self) -> None:
+        """Tell the SlowReader how much waits; cut off if it says so, else recheck when it asks."""
+        self._stop_watch()
+        if self.closing or self.transport.is_closing():
+            return
+        if self.slow.too_slow(self.transport.get_write_buffer_size()):
+            self.board.too_slow(self)
+            return
+        at = self.slow.recheck_at()
+        if at is not None:  # over the soft limit: the answer may change with no new bytes
+            delay = max(0.0, at - self.board.rules.clock())
+            self._watch = self.board.loop.call_later(delay, self.check_slow)
+
+    def _stop_watch(self) -> None:
+        if self._watch is not None:
+            self._watch.cancel()
+            self._watch = None
