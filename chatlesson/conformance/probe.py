@@ -119,6 +119,8 @@ class Probe:
         try:
             data = self.sock.recv(65536)
         except TimeoutError:
+            if time.monotonic() >= self.run.ends_at:
+                raise OutOfTime() from None  # the wait was cut short by the budget, not the step
             raise self._failure(self._silence(), expected) from None
         except OSError as exc:
             self._eof = True
