@@ -148,6 +148,17 @@ def test_a_misbehaving_server_gets_a_verdict_in_bounded_time(mode):
     assert any(r.status == "failed" and r.hint for r in report.results)
 
 
+def test_a_broadcast_that_waits_for_a_client_that_stopped_reading_is_caught():
+    with ScriptServer("broken_server.py", "blocking", "0") as server:
+        report = timed("server whose broadcast blocks",
+                       run_checks("127.0.0.1", server.port, ("tutorial", "robust")))
+    results = by_name(report)
+    assert all(results[name].passed for name in ("greeting", "join", "chat", "leave")), report.to_text()
+    assert results["stopped_reader"].status == "failed"
+    assert "sendall" in results["stopped_reader"].hint
+    assert results["one_order"].passed
+
+
 def test_the_budget_bounds_the_whole_run():
     with ScriptServer("broken_server.py", "stall", "0") as server:
         started = time.monotonic()

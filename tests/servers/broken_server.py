@@ -7,7 +7,10 @@ MODE is one of:
 * ``spin``: greets with ``Hii``, then sends ``x`` for ever, with no line end;
 * ``stall``: accepts every connection and then never sends nor reads a byte;
 * ``random``: plays the chat for a while, then closes each connection at a random
-  moment (right away, after ``Hii``, after the nickname, or after a few lines).
+  moment (right away, after ``Hii``, after the nickname, or after a few lines);
+* ``blocking``: a correct chat for the tutorial level whose broadcast waits in
+  ``sendall`` for every client in turn, with small socket buffers, so that one client
+  that stops reading soon holds up everyone.
 
 The port actually used is printed first. Run it in a subprocess and kill it.
 """
@@ -46,12 +49,41 @@ def random_close(client, moves):
         client.sendall(f"*** {text} joined\n".encode() if step == 1 else line + b"\n")
 
 
+members = {}  # blocking: socket -> nickname
+lock = threading.Lock()
+
+
+def send_all(text):
+    with lock:  # one order for everyone, and everyone waits for the slowest
+        for member in list(members):
+            member.sendall(f"{text}\n".encode())
+
+
+def blocking(client):
+    client.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+    client.sendall(b"Hii\n")
+    reader = client.makefile("rb")
+    nickname = reader.readline().decode().strip()
+    with lock:
+        members[client] = nickname
+    send_all(f"*** {nickname} joined")
+    try:
+        for line in reader:
+            send_all(f"{nickname}: {line.decode().strip()}")
+    finally:
+        with lock:
+            members.pop(client, None)
+        send_all(f"*** {nickname} left")
+
+
 def serve(client):
     try:
         if MODE == "spin":
             spin(client)
         elif MODE == "random":
             random_close(client, chance.randrange(5))
+        elif MODE == "blocking":
+            blocking(client)
     except OSError:
         pass
     finally:
