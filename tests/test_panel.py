@@ -1,9 +1,12 @@
-"""The chat panel, headless: real servers and sockets, driven through its widgets.
+"""The chat panel's Python half, headless: real servers and sockets, no browser.
 
-Each test types into the widgets (``input_box.value``, ``send_button.click()``,
-the Enter key's "submit" message) and reads what the panel shows from the
-widgets' values, the way the browser would. Waiting is on the panel's own
-condition (``wait_for``/``wait_until``), never on sleeps.
+The browser half (``panel.js``) talks to the panel only through custom
+messages. These tests send the panel exactly what the browser sends when
+someone presses Send, Enter, Connect or Join (``{"type": "send", "text": ...}``
+through the widget's own message handler), and read what the panel sends
+back (``{"type": "lines", ...}``) by recording ``ChatPanel.send``. Waiting is
+on the panel's own condition (``wait_for``/``wait_until``), never on sleeps.
+The browser half itself is tested in a real browser by tests/test_browser.py.
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ from pathlib import Path
 import pytest
 
 from chatlesson import ChatRules, ChatServer, parse_line
-from chatlesson.ui.panel import MAX_LOG_CHARS, ChatPanel
+from chatlesson.ui import panel as panel_module
+from chatlesson.ui.panel import MAX_LOG_LINES, ChatPanel
+from chatlesson.ui.panel_lines import PALETTE_SIZE, line_record, mentions, sender_colour
 from chatlesson.ui.panel_state import RoomState
 
 pytestmark = pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
@@ -27,6 +32,7 @@ pytestmark = pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExce
 DEADLINE = 10.0
 HOSTILE = ["<img src=x onerror=alert(1)>", "<script>alert('pwned')</script>",
            "<b>bold?</b> &amp; $x^2$ \\(y\\)"]
+UI = Path(panel_module.__file__).parent
 
 
 # --- Helpers ---------------------------------------------------------------
@@ -42,19 +48,36 @@ def wait_no_receivers() -> None:
         time.sleep(0.005)
 
 
-def press_enter(panel: ChatPanel) -> None:
-    """What the browser sends when Enter is pressed in the text box."""
-    panel.input_box._handle_custom_msg({"event": "submit"}, [])
+def browser(panel: ChatPanel, **content) -> None:
+    """Deliver a message from the browser half, the way ipywidgets delivers it."""
+    panel._handle_custom_msg({"view": "view-1", **content}, [])
 
 
-def log_stream(panel: ChatPanel) -> str:
-    (output,) = panel.log_view.outputs
-    assert output["output_type"] == "stream", "the log must be plain text, never display data"
-    return output["text"]
+def type_and_send(panel: ChatPanel, text: str) -> None:
+    browser(panel, type="send", text=text)
 
 
 @pytest.fixture
-def panels():
+def sent(monkeypatch):
+    """What every panel sends to the browser: {panel: [message, ...]}."""
+    messages: dict[ChatPanel, list[dict]] = {}
+    lock = threading.Lock()
+
+    def record(self, content, buffers=None):
+        with lock:
+            messages.setdefault(self, []).append(content)
+
+    monkeypatch.setattr(ChatPanel, "send", record)
+    return messages
+
+
+def sent_lines(messages: list[dict]) -> list[dict]:
+    return [record for message in messages if message["type"] == "lines"
+            for record in message["lines"]]
+
+
+@pytest.fixture
+def panels(sent):
     """Make panels; close every one of them after the test, and check no thread is left."""
     made = []
 
@@ -116,133 +139,200 @@ def scripted():
         fake.close()
 
 
-# --- Chatting --------------------------------------------------------------
+# --- Chatting through the browser's messages --------------------------------
 
-def test_send_button_delivers_to_the_other_panel(server, panels, capsys):
+def test_send_delivers_to_the_other_panel(server, panels, sent, capsys):
     ada, bob = panels(server, nick="ada"), panels(server, nick="bob")
     assert ada.status == bob.status == "connected"
-    ada.input_box.value = "hello bob"
-    ada.send_button.click()
+    type_and_send(ada, "hello bob")
     assert bob.wait_for("ada: hello bob") == "ada: hello bob"
     assert ada.wait_for("ada: hello bob") == "ada: hello bob"  # the server's echo
-    assert ada.input_box.value == ""
-    assert "hello bob" in log_stream(bob)
+    assert [m for m in sent[ada] if m["type"] == "refused"] == []
+    assert "ada: hello bob" in [record["text"] for record in sent_lines(sent[bob])]
     assert capsys.readouterr() == ("", ""), "the panel printed something (it would land in a cell)"
 
 
-def test_enter_sends_too(server, panels):
-    ada, bob = panels(server, nick="ada"), panels(server, nick="bob")
-    bob.input_box.value = "sent with Enter"
-    press_enter(bob)
-    ada.wait_for("bob: sent with Enter")
-    assert bob.input_box.value == ""
+def test_what_is_typed_is_exactly_what_is_sent(panels):
+    """The Send message carries the text: 100 quick sends arrive whole, in order."""
+    with ChatServer(port=0, rules=ChatRules(flood_limit=None)) as fast:
+        ada, bob = panels(fast, nick="ada"), panels(fast, nick="bob")
+        texts = [f"{number} " + "typed fast, " * (number % 7) + "ünïcødé ✓" for number in range(100)]
+        for text in texts:
+            type_and_send(ada, text)
+        bob.wait_for(texts[-1])
+        chat = [text for kind, text in bob.lines if kind == "chat"]
+        assert chat == [f"ada: {text}" for text in texts]
+
+
+def test_each_line_goes_to_the_browser_once(server, panels, sent):
+    """New lines travel alone: no message ever resends the log."""
+    ada = panels(server, nick="ada")
+    for number in range(8):  # under the flood limit
+        ada.say(f"line {number}")
+    ada.wait_for("ada: line 7")
+    messages = [m for m in sent[ada] if m["type"] == "lines"]
+    assert all(len(m["lines"]) == 1 for m in messages)
+    records = sent_lines(sent[ada])
+    assert [r["n"] for r in records] == list(range(1, len(records) + 1))
+    assert [r["text"] for r in records] == ada.log
+
+
+def test_a_page_that_opens_later_gets_the_history(server, panels, sent):
+    ada = panels(server, nick="ada", max_lines=5)
+    for number in range(8):
+        ada.say(f"line {number}")
+    ada.wait_for("ada: line 7")
+    browser(ada, type="history")
+    history = sent[ada][-1]
+    assert history["type"] == "history"
+    assert [r["text"] for r in history["lines"]] == [f"ada: line {n}" for n in range(3, 8)]
+    assert history["lines"][0]["n"] > 1  # the browser tells how many older lines it lacks
 
 
 def test_nickname_status_and_members_are_shown(server, panels):
     ada = panels(server, nick="ada")
     bob = panels(server, nick="bob")
     ada.wait_until(lambda p: p.members == ["ada", "bob"], what="bob in the member list")
-    assert ada.nick_box.value == "ada" and ada.nick_box.disabled
-    assert ada.members_view.options == ("ada (you)", "bob")
-    assert bob.members_view.options == ("ada", "bob (you)")
-    assert "#lobby" in ada.room_view.value and "2 online" in ada.room_view.value
-    assert "connected" in ada.status_view.value and "ada" in ada.status_view.value
-    assert "chatlesson-connected" in ada.status_view._dom_classes
-    assert ada.connect_button.disabled and not ada.disconnect_button.disabled
+    assert ada._nick_text == "ada" and ada._status == "connected"
+    assert ada.member_labels == ["ada (you)", "bob"]
+    assert bob.member_labels == ["ada", "bob (you)"]
+    assert ada._room == "lobby"
+    assert ada._where == "%s:%d" % server.address
 
 
-def test_kinds_of_lines_look_different(server, panels):
+def test_each_line_says_its_kind_sender_colour_and_time(server, panels, sent):
     ada, bob = panels(server, nick="ada"), panels(server, nick="bob")
+    before = time.time() * 1000
     ada.say("plain chat")
     ada.say("/me waves")
     ada.say("/msg bob psst")
     ada.say("/nosuchcommand")
     ada.wait_for("unknown command")
     bob.wait_for("[from ada] psst")
-    kinds = {text: kind for kind, text in ada.lines}
-    assert kinds["ada: plain chat"] == "chat"
-    assert kinds["* ada waves"] == "action"
-    assert kinds["[to bob] psst"] == "private"
-    assert kinds["*** bob joined #lobby"] == "notice"
-    assert kinds["!!! unknown command /nosuchcommand; type /help for the list"] == "error"
-    stream = log_stream(ada)
-    styles = {
-        "\x1b[1;34mada\x1b[0m: plain chat",       # your own name: bold blue
-        "\x1b[32m* ada waves\x1b[0m",             # actions: green
-        "\x1b[35m[to bob] psst\x1b[0m",           # private: magenta
-        "\x1b[36m*** bob joined #lobby\x1b[0m",   # notices: cyan
-        "\x1b[1;31m!!! unknown command",          # errors: bold red
-    }
-    for styled in styles:
-        assert styled in stream
-    assert "\x1b[1mada\x1b[0m: plain chat" in log_stream(bob)  # someone else: bold
-    assert "\x1b[35m[from ada] psst\x1b[0m" in log_stream(bob)
+    records = {r["text"]: r for r in sent_lines(sent[ada])}
+    assert all(type(r["kind"]) is str for r in records.values())  # plain JSON, no enums
+    assert records["ada: plain chat"]["kind"] == "chat"
+    assert records["ada: plain chat"]["sender"] == "ada"
+    assert records["ada: plain chat"]["colour"] == sender_colour("ada")
+    assert before - 1000 <= records["ada: plain chat"]["time"] <= time.time() * 1000 + 1000
+    assert records["* ada waves"]["kind"] == "action"
+    assert records["[to bob] psst"]["kind"] == "private"
+    assert records["[to bob] psst"]["sender"] is None
+    assert records["*** bob joined #lobby"]["kind"] == "notice"
+    assert records["*** bob joined #lobby"]["fold"] is True
+    error = records["!!! unknown command /nosuchcommand; type /help for the list"]
+    assert (error["kind"], error["fold"]) == ("error", False)
+    assert records["-- connecting to %s:%d as ada" % server.address]["kind"] == "panel"
+
+
+def test_a_mention_of_your_nickname_is_marked(server, panels, sent):
+    ada, bob = panels(server, nick="ada"), panels(server, nick="bob")
+    bob.say("hi ada, how are you?")
+    bob.say("adam is not ada")
+    bob.say("nothing for you")
+    ada.wait_for("nothing for you")
+    marked = {r["text"]: r["mention"] for r in sent_lines(sent[ada]) if r["kind"] == "chat"}
+    assert marked == {"bob: hi ada, how are you?": True, "bob: adam is not ada": True,
+                      "bob: nothing for you": False}
+    bob.wait_for("nothing for you")
+    assert not any(r["mention"] for r in sent_lines(sent[bob]))  # "bob:" itself is no mention
+
+
+def test_line_records_without_a_server():
+    assert sender_colour("ada") == sender_colour("ADA")  # nicknames ignore case on the server
+    assert {sender_colour(f"user{n}") for n in range(200)} == set(range(PALETTE_SIZE))
+    assert mentions("hi @ada!", "ada") and mentions("ADA?", "ada")
+    assert not mentions("adam", "ada") and not mentions("lada", "ada") and not mentions("x", None)
+    record = line_record(7, "chat", "bob: ada, look", sender="bob", me="ada", when=1.5)
+    assert record == {"n": 7, "kind": "chat", "text": "bob: ada, look", "sender": "bob",
+                      "colour": sender_colour("bob"), "time": 1500, "mention": True,
+                      "fold": False}
+    # The sender's own name at the start is not a mention of someone called "bob".
+    assert not line_record(1, "chat", "bob: hello", sender="bob", me="bob")["mention"]
+    assert line_record(1, "notice", "*** x left #lobby", event="left")["fold"]
+    assert not line_record(1, "notice", "*** x was kicked by y", event="kicked")["fold"]
 
 
 # --- Nothing from the network is markup ------------------------------------
 
-def test_markup_arrives_as_literal_text(server, panels):
+def test_markup_arrives_as_literal_text(server, panels, sent):
     ada, bob = panels(server, nick="ada"), panels(server, nick="bob")
     for text in HOSTILE:
-        ada.input_box.value = text
-        ada.send_button.click()
+        type_and_send(ada, text)
         assert bob.wait_for(text) == f"ada: {text}"
-    # The log is one stream output: the browser escapes stream text, and no
-    # HTML or display data is ever put in it.
-    stream = log_stream(bob)
+    texts = [r["text"] for r in sent_lines(sent[bob])]
     for text in HOSTILE:
-        assert f"\x1b[1mada\x1b[0m: {text}\n" in stream
+        assert f"ada: {text}" in texts  # as typed: the browser half shows it as text
 
 
-def test_html_parts_escape_everything_a_server_says(scripted, panels):
+def test_the_browser_half_never_parses_html():
+    """Everything reaches the page as text: no innerHTML or its relatives in panel.js."""
+    code = (UI / "panel.js").read_text(encoding="utf-8")
+    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write",
+                 "createContextualFragment", "DOMParser", "eval(", "new Function"):
+        assert sink not in code, f"panel.js uses {sink}"
+    assert "textContent" in code and "createTextNode" in code
+
+
+def test_what_a_server_says_about_the_room_stays_text(scripted, panels):
     fake = scripted("*** Welcome, <b>eve</b>! You are in #<img/src=x/onerror=alert(1)>. "
                     "Online: <b>eve</b>, @<script>alert(2)</script>")
     panel = panels(fake.address, nick="eve")
     assert fake.nicks.get(timeout=DEADLINE) == "eve"
-    assert panel.room == "<img/src=x/onerror=alert(1)>"
-    assert "<img" not in panel.room_view.value and "&lt;img/src=x/onerror=alert(1)&gt;" in panel.room_view.value
-    assert "<b>eve</b>" not in panel.status_view.value and "&lt;b&gt;eve&lt;/b&gt;" in panel.status_view.value
-    assert panel.members_view.options == ("<b>eve</b> (you)", "@<script>alert(2)</script>")
+    assert panel.room == panel._room == "<img/src=x/onerror=alert(1)>"
+    assert panel._nick_text == "<b>eve</b>"
+    assert panel.member_labels == ["<b>eve</b> (you)", "@<script>alert(2)</script>"]
     assert panel.admins == {"<script>alert(2)</script>"}
 
 
-def test_control_characters_from_the_network_are_replaced(scripted, panels):
+def test_control_characters_from_the_network_are_replaced(scripted, panels, sent):
     fake = scripted("*** Welcome, eve! You are in #lobby. Online: eve")
     panel = panels(fake.address, nick="eve")
     fake.send("mallory: \x1b[2J\x1b[31mfake red\x1b[0m\rbob: I owe you", "*** marker")
     panel.wait_for("marker")
-    stream = log_stream(panel)
-    assert "\x1b[2J" not in stream and "\x1b[31m" not in stream and "\r" not in stream
     assert "mallory: \ufffd[2J\ufffd[31mfake red\ufffd[0m\ufffdbob: I owe you" in panel.log_text
     # Line separators and direction overrides cannot fake a second line or reorder one either.
     fake.send("mallory: hi\u2028bob: I owe you\u202e", "*** second marker")
     panel.wait_for("second marker")
     assert "mallory: hi\ufffdbob: I owe you\ufffd" in panel.log_text
-    assert "\u2028" not in log_stream(panel) and "\u202e" not in log_stream(panel)
+    for record in sent_lines(sent[panel]):
+        assert not re.search("[\x00-\x1f\x7f\u2028\u2029\u202a-\u202e]", record["text"])
 
 
-# --- Bad input is refused and kept -----------------------------------------
+def test_the_browser_is_not_trusted_either(server, panels):
+    ada = panels(server, nick="ada")
+    lines = ada.lines
+    for junk in (["send"], "send", None, 42):
+        ada._handle_custom_msg(junk, [])
+    for content in ({"type": "send", "text": ["a list"]}, {"type": "send"},
+                    {"type": "connect", "nick": 5}, {"type": "nonsense"}, {"no type": 1}):
+        browser(ada, **content)
+    assert ada.lines == lines and ada.status == "connected"
 
-def test_sending_while_disconnected_keeps_the_text(server, panels):
+
+# --- Bad input is refused and given back -----------------------------------
+
+def refusals(messages: list[dict]) -> list[tuple[str, str, str]]:
+    return [(m["view"], m["box"], m["text"]) for m in messages if m["type"] == "refused"]
+
+
+def test_sending_while_disconnected_gives_the_text_back(server, panels, sent):
     ada = panels(server, nick="ada", connect=False)
     assert ada.status == "disconnected"
-    ada.input_box.value = "anyone there?"
-    ada.send_button.click()
-    assert ada.input_box.value == "anyone there?"
+    type_and_send(ada, "anyone there?")
+    assert refusals(sent[ada]) == [("view-1", "input", "anyone there?")]
     assert ada.lines[-1] == ("panel-error", "-- not connected: press Connect first")
-    ada.connect_button.click()
+    browser(ada, type="connect", nick="ada")
     assert ada.status == "connected"
-    ada.send_button.click()
+    type_and_send(ada, "anyone there?")
     ada.wait_for("ada: anyone there?")
-    assert ada.input_box.value == ""
 
 
-def test_a_too_long_message_is_refused_before_sending(server, panels):
+def test_a_too_long_message_is_refused_before_sending(server, panels, sent):
     ada, bob = panels(server, nick="ada"), panels(server, nick="bob")
     long_text = "é" * 1500  # 3000 bytes in UTF-8
-    ada.input_box.value = long_text
-    ada.send_button.click()
-    assert ada.input_box.value == long_text
+    type_and_send(ada, long_text)
+    assert refusals(sent[ada]) == [("view-1", "input", long_text)]
     assert "message too long (3000 bytes; the limit is 2048)" in ada.lines[-1][1]
     ada.say("after")
     bob.wait_for("ada: after")
@@ -261,19 +351,16 @@ def test_taken_nickname_then_another(server, panels):
     other = panels(server, nick="ADA")
     assert other.status == "disconnected"
     assert "the nickname ADA is taken" in other.log_text
-    assert not other.nick_box.disabled
-    other.nick_box.value = "bea"
-    other.connect_button.click()
-    assert other.status == "connected" and other.nick == "bea"
+    browser(other, type="connect", nick="bea")
+    assert other.status == "connected" and other.nick == "bea" and other._nick_text == "bea"
 
 
 def test_no_nickname_waits_for_one(server, panels):
     panel = panels(server)
     assert panel.status == "disconnected"
-    panel.connect_button.click()
+    browser(panel, type="connect", nick="")
     assert panel.lines[-1] == ("panel-error", "-- type a nickname first, then press Connect")
-    panel.nick_box.value = " cleo "
-    panel.connect_button.click()
+    browser(panel, type="connect", nick=" cleo ")
     assert panel.nick == "cleo"
 
 
@@ -302,15 +389,16 @@ def test_passing_a_port_with_a_server_is_an_error(server):
         ChatPanel(server, "ada")
 
 
-# --- Disconnecting, reconnecting, leaving nothing behind -------------------
+# --- Disconnecting, reconnecting, stopping, leaving nothing behind ----------
 
 def test_disconnect_and_reconnect(server, panels):
     ada, bob = panels(server, nick="ada"), panels(server, nick="bob")
-    ada.disconnect_button.click()
+    browser(ada, type="disconnect")
     assert ada.status == "disconnected" and ada.room is None and ada.members == []
+    assert ada.member_labels == [] and ada._room == ""
     assert [t.name for t in receivers()] == ["chatlesson-receiver-bob"]
     bob.wait_until(lambda p: p.members == ["bob"], what="ada to leave")
-    ada.connect_button.click()
+    browser(ada, type="connect", nick="ada")
     assert ada.status == "connected"
     bob.wait_for("*** ada joined #lobby")
     ada.say("back again")
@@ -325,34 +413,54 @@ def test_a_stopped_server_shows_as_disconnected_and_reconnect_works(panels):
     ada.wait_until(lambda p: p.status == "disconnected", what="the disconnect")
     assert "The server is shutting down" in ada.log_text
     assert ada.lines[-1] == ("panel", "-- disconnected: the server closed the connection")
-    assert ada.members_view.options == () and not ada.connect_button.disabled
+    assert ada.member_labels == [] and ada._status == "disconnected"
     wait_no_receivers()
     with ChatServer(port=port) as again:  # same port, as a restarted classroom server
-        ada.connect_button.click()
+        browser(ada, type="connect", nick="ada")
         assert ada.status == "connected" and ada.members == ["ada"]
         assert again.nicks() == ["ada"]
 
 
-def test_a_server_that_drops_the_connection(scripted, panels):
+def test_a_server_that_drops_the_connection(scripted, panels, sent):
     fake = scripted("*** Welcome, eve! You are in #lobby. Online: eve")
     panel = panels(fake.address, nick="eve")
     fake.nicks.get(timeout=DEADLINE)
     fake.close()
     panel.wait_until(lambda p: p.status == "disconnected", what="the disconnect")
-    panel.input_box.value = "still here?"
-    panel.send_button.click()
-    assert panel.input_box.value == "still here?"
+    type_and_send(panel, "still here?")
+    assert refusals(sent[panel]) == [("view-1", "input", "still here?")]
 
 
-def test_close_leaves_no_thread_and_closes_every_widget(server):
+def test_stop_keeps_the_panel_and_its_log(server, panels, sent):
+    ada, bob = panels(server, nick="ada"), panels(server, nick="bob")
+    ada.say("before the stop")
+    bob.wait_for("ada: before the stop")
+    log = bob.log
+    bob.stop()
+    assert bob.stopped and bob._stopped and bob.status == "disconnected"
+    assert "chatlesson-stopped" in bob._dom_classes
+    assert bob.log[:len(log)] == log and bob.lines[-1] == ("panel", "-- the chat is stopped")
+    assert bob.comm is not None, "a stopped panel stays on the page"
+    assert [t.name for t in receivers()] == ["chatlesson-receiver-ada"]
+    ada.wait_until(lambda p: p.members == ["ada"], what="bob to leave")
+    browser(bob, type="connect", nick="bob")  # the browser's buttons are off; Python agrees
+    browser(bob, type="send", text="hello?")
+    assert bob.status == "disconnected" and bob.lines[-1] == ("panel", "-- the chat is stopped")
+    browser(bob, type="history")  # a page opened now still shows the log
+    assert [r["text"] for r in sent[bob][-1]["lines"]] == bob.log
+    with pytest.raises(RuntimeError, match="stopped"):
+        bob.connect()
+    bob.stop()  # twice is fine
+
+
+def test_close_leaves_no_thread_and_closes_the_widget(server, sent):
     ada = ChatPanel(server, nick="ada")
     bob = ChatPanel(server, nick="bob")
-    parts = [ada.log_view, ada.input_box, ada.send_button, ada.members_view, ada.status_view]
     ada.close()
     bob.wait_for("ada left")
     assert [t.name for t in receivers()] == ["chatlesson-receiver-bob"]
-    assert ada.comm is None and all(part.comm is None for part in parts)
-    with pytest.raises(RuntimeError, match="closed"):
+    assert ada.comm is None
+    with pytest.raises(RuntimeError, match="stopped"):
         ada.connect()
     server.stop()
     bob.close()
@@ -368,38 +476,36 @@ def test_the_room_and_members_follow_the_server(panels):
 
         ada.say("/admin sesame")
         bob.wait_until(lambda p: p.admins == {"ada"}, what="ada to be admin")
-        assert bob.members_view.options == ("@ada", "bob (you)", "cleo")
+        assert bob.member_labels == ["@ada", "bob (you)", "cleo"]
 
         bob.say("/join games")
         bob.wait_until(lambda p: p.room == "games", what="bob to move")
-        assert bob.members == ["bob"] and "#games" in bob.room_view.value
+        assert bob.members == ["bob"] and bob._room == "games"
         ada.wait_until(lambda p: p.members == ["ada", "cleo"], what="bob to leave the lobby")
 
         cleo.say("/nick cleopatra")
         cleo.wait_until(lambda p: p.nick == "cleopatra", what="the rename")
-        assert cleo.nick_box.value == "cleopatra"
+        assert cleo._nick_text == "cleopatra"
         ada.wait_until(lambda p: p.members == ["ada", "cleopatra"], what="the rename")
 
         ada.say("/kick cleopatra")
         ada.wait_until(lambda p: p.members == ["ada"], what="the kick")
         cleo.wait_until(lambda p: p.status == "disconnected", what="cleo to be thrown out")
-        assert ada.members_view.options == ("@ada (you)",)
+        assert ada.member_labels == ["@ada (you)"]
 
 
-def test_the_room_box_and_join_button_switch_rooms(panels, server):
+def test_the_join_message_switches_rooms(panels, server, sent):
     ada, bob = panels(server, nick="ada"), panels(server, nick="bob")
-    bob.room_box.value = "#games"
-    bob.join_button.click()
+    browser(bob, type="join", room="#games")
     bob.wait_until(lambda p: p.room == "games", what="bob to reach #games")
-    assert bob.room_box.value == ""
     ada.wait_until(lambda p: p.members == ["ada"], what="bob to leave the lobby")
-    bob.room_box.value = "lobby"
-    bob.room_box._handle_custom_msg({"event": "submit"}, [])  # Enter in the room box
+    browser(bob, type="join", room="lobby")
     bob.wait_until(lambda p: p.room == "lobby", what="bob back in the lobby")
-    bob.join_button.click()  # an empty box sends nothing and says why
+    browser(bob, type="join", room="  ")  # an empty box sends nothing and says why
     assert bob.lines[-1] == ("panel-error", "-- type the name of a room first, then press Join")
     bob.disconnect()
-    assert bob.join_button.disabled
+    browser(bob, type="join", room="games")
+    assert refusals(sent[bob])[-1] == ("view-1", "room", "games")
 
 
 def test_room_state_line_by_line():
@@ -431,39 +537,83 @@ def test_room_state_line_by_line():
 
 # --- Long histories ----------------------------------------------------------
 
-def test_the_log_is_bounded():
+def test_the_log_is_bounded(sent):
     with ChatServer(port=0, rules=ChatRules(flood_limit=None)) as server:
         ada = ChatPanel(server, nick="ada", max_lines=50)
         try:
+            assert ada._max_lines == 50  # the browser keeps as many
             for number in range(200):
                 ada.say(f"line {number}")
             ada.wait_for("ada: line 199")
             assert len(ada.lines) == 50
             assert ada.lines[0][1] == "ada: line 150"
-            stream = log_stream(ada)
-            assert stream.startswith("\x1b[38;5;244m-- 152 older lines not shown\x1b[0m\n")
-            assert stream.count("\n") == 51
+            browser(ada, type="history")
+            assert len(sent[ada][-1]["lines"]) == 50
         finally:
             ada.close()
+    idle = ChatPanel(connect=False)
+    assert idle._max_lines == MAX_LOG_LINES == 2000
+    idle.close()
 
 
-def test_the_log_is_bounded_in_characters_too():
-    """Long lines: what each update resends to the browser stays under MAX_LOG_CHARS."""
-    with ChatServer(port=0, rules=ChatRules(flood_limit=None)) as server:
-        ada = ChatPanel(server, nick="ada")
-        try:
-            long = "x" * 2000
-            for number in range(100):
-                ada.say(f"{number} {long}")
-            ada.wait_for(f"ada: 99 {long}")
-            stream = log_stream(ada)
-            assert len(stream) <= MAX_LOG_CHARS + 200  # plus the "older lines" note
-            assert ada.lines[-1][1] == f"ada: 99 {long}"
-            assert len(ada.lines) == MAX_LOG_CHARS // len(stream.splitlines()[-1] + "\n")
-            assert "older lines not shown" in stream.splitlines()[0]
-        finally:
-            ada.close()
+# --- The stylesheet and the documentation ------------------------------------
 
+def _luminance(colour: str) -> float:
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def contrast(one: str, two: str) -> float:
+    light, dark = sorted((_luminance(one), _luminance(two)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def theme_colours() -> dict[str, dict[str, str]]:
+    """The ``--chatlesson-*`` colours of the light theme (the first block) and the dark one."""
+    css = (UI / "panel.css").read_text(encoding="utf-8")
+    blocks = re.findall(r"\{([^{}]*--chatlesson-bg:[^{}]*)\}", css)
+    assert len(blocks) == 2, "panel.css should define the colours once per theme"
+    return {theme: dict(re.findall(r"--chatlesson-([\w-]+):\s*(#[0-9a-fA-F]{6})\s*;", block))
+            for theme, block in zip(("light", "dark"), blocks, strict=True)}
+
+
+TEXT_COLOURS = ["fg", "muted", "error", "private"] + [f"c{n}" for n in range(PALETTE_SIZE)]
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_every_text_colour_has_aa_contrast(theme):
+    colours = theme_colours()[theme]
+    for background in ("bg", "mention-bg"):
+        for name in TEXT_COLOURS:
+            ratio = contrast(colours[name], colours[background])
+            assert ratio >= 4.5, f"{theme}: {name} on {background} is {ratio:.2f}:1"
+    assert contrast(colours["on-primary"], colours["primary"]) >= 4.5
+    for name in ("border", "primary", "ok", "busy", "off", "focus"):  # parts, not text: 3:1
+        assert contrast(colours[name], colours["bg"]) >= 3, f"{theme}: {name}"
+
+
+def test_every_documented_class_is_used():
+    documented = set(re.findall(r"``(chatlesson-[a-z0-9-]+)``", panel_module.__doc__))
+    documented -= {"chatlesson-"}
+    code = (UI / "panel.js").read_text(encoding="utf-8") + (UI / "panel.py").read_text(encoding="utf-8")
+    css = (UI / "panel.css").read_text(encoding="utf-8")
+    for name in sorted(documented):
+        if name in ("chatlesson-connected", "chatlesson-connecting", "chatlesson-disconnected"):
+            assert "`chatlesson-${other}`" in code
+        elif re.fullmatch(r"chatlesson-c\d", name):
+            assert f".{name} " in css
+        else:
+            assert re.search(rf"['\"` ]{name}['\"` ]", code), f"{name} is documented but not used"
+    parts = {part for part in re.findall(r"``([a-z-]+)``\s{2,}", panel_module.__doc__)
+             if not part.startswith("chatlesson-") and part != "data-part"}
+    for part in parts:
+        assert f'"{part}"' in code, f"data-part {part} is documented but not set"
+    for part in ("log", "line", "time", "sender", "input", "send", "members", "room-input",
+                 "join", "status", "new-messages"):
+        assert part in parts
 
 # --- Exercise 07's checkers ----------------------------------------------------
 

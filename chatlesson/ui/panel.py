@@ -1,132 +1,104 @@
-"""A chat window for JupyterLab, built from ipywidgets.
+"""A chat window for JupyterLab: a custom widget with a Python half and a browser half.
 
 ``ChatPanel(server, nick="ada")`` shows a panel connected to a ``ChatServer``
 that runs in this kernel; ``ChatPanel("10.0.0.5", 11826, nick="ada")``
 connects to any server, for example the instructor's. Each panel is one user,
 so ``HBox([ada, bob])`` shows two people chatting side by side.
 
-Why it is safe inside a notebook:
+The panel is an `anywidget <https://anywidget.dev>`_: this module is the
+Python half (the connection, the rules for what to show), ``panel.js`` the
+browser half (the page elements), ``panel.css`` its looks. Why it is built so:
 
-* The receiving thread (the ``ChatClient``'s) only *sets widget values*: the
-  log's ``outputs``, the member list's ``options``, the status line's
-  ``value``. ipywidgets turns each into a message to the browser. The thread
-  never prints and never uses ``with output:``, so nothing lands in a cell.
-* Text from the network is shown as text, never as markup. The log is an
-  ``Output`` widget fed plain stream text, which the browser escapes; members
-  are ``Select`` options, which are text. The room and status lines are small
-  ``HTML`` widgets, and every piece of text in them goes through
-  ``html.escape``. Control characters are replaced, so nobody can recolour or
-  rewrite your log with terminal escape sequences.
-* The log is *bounded*, not virtualised: it keeps the last ``max_lines`` lines
-  (500 by default), at most ``MAX_LOG_CHARS`` characters of them, and says how
-  many older ones it dropped, so a long chat costs no more to redraw than a
-  short one.
-* ``disconnect()`` and ``close()`` end the receiving thread and wait for it.
-  A server that stops or goes away ends it too; the panel then shows
+* **The browser keeps the log.** Each received line goes to the browser once,
+  as a small custom message (``{"type": "lines", "lines": [record]}``, see
+  ``panel_lines.line_record``), and the browser appends it. Nothing resends
+  the whole log, so a burst of lines costs what the lines cost. A page that
+  opens later asks for the lines kept so far (``{"type": "history"}``).
+* **What you type travels with the click.** Send and Enter send
+  ``{"type": "send", "text": ...}`` carrying the text itself, so the line sent
+  is exactly what was in the box: there is no "value" to synchronise first.
+  If the panel refuses it (not connected, too long), the text comes back into
+  the box.
+* **Threads only send messages and set traits.** The receiving thread (the
+  ``ChatClient``'s) never prints and never uses ``with output:``, so nothing
+  lands in a cell.
+* **Text, never markup.** The browser half sets every piece of text with
+  ``textContent``, never ``innerHTML``; control characters are replaced
+  before they leave Python, so nobody can recolour or reorder your log.
+* **Bounded.** Python and the browser each keep the last ``max_lines`` lines
+  (2000 by default); the browser says how many older lines it dropped.
+* ``stop()`` hangs up and leaves the panel in place, disabled, with its log;
+  ``close()`` removes it. A server that stops or goes away leaves the panel
   "disconnected", and Connect (or ``connect()``) joins again.
 
-CSS classes on its parts, for tests and for instructors' stylesheets:
+CSS classes, and ``data-part`` names, on its parts, for tests and for
+instructors' stylesheets (the ``chatlesson-`` classes are the ones the
+earlier ipywidgets panel had):
 
-======================== ==============================================
-``chatlesson-panel``     the whole panel
-``chatlesson-header``    the top: nickname, buttons, and the status below
-``chatlesson-nick``      nickname box (editable while disconnected)
-``chatlesson-connect``   Connect button
-``chatlesson-disconnect`` Disconnect button
-``chatlesson-status``    connection status; it also carries one of
-                         ``chatlesson-connected``, ``chatlesson-connecting``,
-                         ``chatlesson-disconnected``
-``chatlesson-log``       the message log
-``chatlesson-side``      the column beside the log: room and members
-``chatlesson-room``      the current room's name
-``chatlesson-room-input`` box for the name of a room to go to (Enter joins)
-``chatlesson-join``      Join button: sends ``/join <room>``
-``chatlesson-members``   who is in the room (admins shown as ``@nick``)
-``chatlesson-footer``    the bottom row: input and Send
-``chatlesson-input``     the message box (Enter sends)
-``chatlesson-send``      Send button
-``chatlesson-style``     a hidden part holding the panel's one CSS rule
-======================== ==============================================
-
-In the log, chat lines are plain with the speaker in bold (yours in blue),
-actions green, private messages magenta, notices cyan, errors bold red, and
-the panel's own remarks (``-- connected ...``) grey.
+============================= ================== ============================================
+class                         ``data-part``      what
+============================= ================== ============================================
+``chatlesson-panel``                             the whole panel
+``chatlesson-header``         ``header``         the top: nickname, buttons, status
+``chatlesson-nick``           ``nick``           nickname box (editable while disconnected)
+``chatlesson-connect``        ``connect``        Connect button
+``chatlesson-disconnect``     ``disconnect``     Disconnect button
+``chatlesson-status``         ``status``         connection status; it also carries one of
+                                                 ``chatlesson-connected``,
+                                                 ``chatlesson-connecting``,
+                                                 ``chatlesson-disconnected``
+``chatlesson-log``            ``log``            the message log (``role="log"``)
+``chatlesson-line``           ``line``           one line of the log; ``data-kind`` is its
+                                                 kind, ``chatlesson-kind-<kind>`` too;
+                                                 ``chatlesson-mention`` if it names you;
+                                                 ``chatlesson-folded`` for folded joins/leaves
+``chatlesson-time``           ``time``           the ``<time>`` at the start of a line
+``chatlesson-sender``         ``sender``         who wrote a chat line, with its colour class
+                                                 ``chatlesson-c0`` ... ``chatlesson-c7``
+``chatlesson-text``           ``text``           the rest of the line
+``chatlesson-dropped``        ``dropped``        "N older lines not shown", at the top
+``chatlesson-new-messages``   ``new-messages``   the "new messages" marker (a button)
+``chatlesson-side``           ``side``           the column beside the log
+``chatlesson-room``           ``room``           the current room's name and head count
+``chatlesson-members``        ``members``        who is in the room (``@nick`` for admins);
+                                                 each name is an ``li`` with ``member``
+``chatlesson-room-input``     ``room-input``     box for a room to go to (Enter joins)
+``chatlesson-join``           ``join``           Join button: sends ``/join <room>``
+``chatlesson-footer``         ``footer``         the bottom row: input and Send
+``chatlesson-input``          ``input``          the message box (Enter sends)
+``chatlesson-send``           ``send``           Send button
+``chatlesson-stopped``                           on the panel after ``stop()``
+============================= ================== ============================================
 """
 
 from __future__ import annotations
 
-import html
 import threading
+import uuid
 from collections import deque
 from functools import partial
+from pathlib import Path
 
-import ipywidgets as widgets
+import anywidget
+import traitlets
 
 from ..client.chat_client import ChatClient, NicknameRejected
 from ..core.protocol import DEFAULT_HOST, DEFAULT_PORT, Message, outgoing_problem
 from ..core.safetext import printable
 from ..server.threaded import ChatServer
+from .panel_lines import line_record
 from .panel_state import RoomState
 
-#: Lines the log keeps; older ones are dropped (and counted).
-MAX_LOG_LINES = 500
-
-#: Characters of text the log keeps, whatever the number of lines. Every new
-#: line resends the whole log to the browser, so this bounds what one line costs
-#: (500 lines of 2 KB each would make every update a megabyte).
-MAX_LOG_CHARS = 32_000
+#: Lines the panel keeps, in Python and in the browser; older ones are dropped.
+MAX_LOG_LINES = 2000
 
 #: Seconds to wait for a server while connecting.
 CONNECT_TIMEOUT = 5.0
 
-#: ANSI colour codes per kind of line. JupyterLab turns them into styled spans
-#: after escaping the text, so colours never need HTML from us.
-_COLOURS = {
-    "action": "32",
-    "private": "35",
-    "notice": "36",
-    "request": "36",
-    "error": "1;31",
-    "panel": "38;5;244",  # grey on light and dark themes alike
-    "panel-error": "1;31",
-}
-_OWN_NICK = "1;34"
-_OTHER_NICK = "1"
-
-#: The one rule layouts cannot express: the log's content must not shrink to
-#: the box, so that ``column-reverse`` keeps the newest line in view.
-_CSS = ".chatlesson-log > .jp-OutputArea { flex: 0 0 auto; }"
+_HERE = Path(__file__).parent
 
 
-def _button_layout() -> widgets.Layout:
-    return widgets.Layout(width="auto", flex="0 0 auto")
-
-_STATUS_COLOURS = {"connected": "#2e7d32", "connecting": "#b26a00", "disconnected": "#c62828"}
-
-
-
-
-def _styled(kind: str, text: str, speaker: str | None, me: str | None) -> str:
-    """One log line with ANSI colours; ``text`` is already printable."""
-    if kind == "chat" and speaker and text.startswith(speaker + ":"):
-        colour = _OWN_NICK if speaker == me else _OTHER_NICK
-        return f"\x1b[{colour}m{speaker}\x1b[0m{text[len(speaker):]}"
-    colour = _COLOURS.get(kind)
-    return f"\x1b[{colour}m{text}\x1b[0m" if colour else text
-
-
-def _on_enter(box: widgets.Text, action) -> None:
-    """Run ``action()`` when Enter is pressed in ``box`` (it sends the kernel a "submit" event)."""
-    box.on_msg(lambda _widget, content, _buffers:
-               action() if content.get("event") == "submit" else None)
-
-
-def _part(widget: widgets.DOMWidget, css_class: str) -> widgets.DOMWidget:
-    widget.add_class(css_class)
-    return widget
-
-
-class ChatPanel(widgets.VBox):
+class ChatPanel(anywidget.AnyWidget):
     """A chat window: one user of a chat server.
 
     ``ChatPanel(server, nick="ada")`` for a ``ChatServer`` in this kernel,
@@ -135,20 +107,38 @@ class ChatPanel(widgets.VBox):
     waits for you to type one and press Connect.
 
     From code: ``say(text)`` sends as if typed, ``connect()``/``disconnect()``
-    work like the buttons, ``wait_for(text)`` blocks until a line arrives, and
-    ``nick``, ``status``, ``room``, ``members``, ``admins``, ``lines`` and
-    ``log_text`` tell what the panel shows.
+    work like the buttons, ``stop()`` ends the panel and keeps its log,
+    ``wait_for(text)`` blocks until a line arrives, and ``nick``, ``status``,
+    ``room``, ``members``, ``admins``, ``log``, ``lines`` and ``log_text``
+    tell what the panel shows.
     """
+
+    _closed = True  # until __init__ has built it: close() has nothing to do
+    _esm = _HERE / "panel.js"
+    _css = _HERE / "panel.css"
+
+    # What the browser shows besides the log. Each is small and changes
+    # rarely, so plain synchronised traits are enough.
+    _status = traitlets.Unicode("disconnected").tag(sync=True)
+    _nick_text = traitlets.Unicode("").tag(sync=True)  # what the nickname box shows
+    _where = traitlets.Unicode("").tag(sync=True)      # "host:port", or "" if unknown
+    _room = traitlets.Unicode("").tag(sync=True)
+    _members = traitlets.List(traitlets.Unicode()).tag(sync=True)  # as shown: "@cleo", "ada (you)"
+    _stopped = traitlets.Bool(False).tag(sync=True)
+    _panel_id = traitlets.Unicode("").tag(sync=True)  # the browser keeps each panel's lines by it
+    _max_lines = traitlets.Int(MAX_LOG_LINES).tag(sync=True)
 
     def __init__(self, server: ChatServer | str | tuple | None = None, port: int | None = None,
                  nick: str | None = None, *, connect: bool = True,
                  max_lines: int = MAX_LOG_LINES, timeout: float = CONNECT_TIMEOUT):
-        self._closed = True  # until it is built: close() has nothing to do
-        self._server, self._address = _where(server, port)
+        where_server, address = _where(server, port)
         if nick is not None and not isinstance(nick, str):
             raise TypeError(f"nick must be a string, not {type(nick).__name__}")
         if max_lines < 1:
             raise ValueError("max_lines must be at least 1")
+        super().__init__(_max_lines=max_lines, _nick_text=nick or "", _panel_id=uuid.uuid4().hex)
+        self.add_class("chatlesson-panel")
+        self._server, self._address = where_server, address
         self.timeout = timeout
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
@@ -156,69 +146,10 @@ class ChatPanel(widgets.VBox):
         self._ending: list[ChatClient] = []  # connections the server ended, threads finishing
         self._generation = 0  # callbacks from an older connection carry an older number
         self._state = RoomState()
-        self._status = "disconnected"
-        self._lines: deque[tuple[str, str]] = deque(maxlen=max_lines)
-        self._styled: deque[str] = deque(maxlen=max_lines)  # the same lines, with colours
-        self._dropped = 0
-        self._styled_chars = 0  # len("".join(self._styled)), kept up to date
-
-        self.nick_box = _part(widgets.Text(value=nick or "", placeholder="nickname",
-                                           layout=widgets.Layout(flex="1 1 auto", width="auto",
-                                                                 max_width="16em")),
-                              "chatlesson-nick")
-        self.connect_button = _part(widgets.Button(description="Connect", button_style="success",
-                                                   layout=_button_layout()), "chatlesson-connect")
-        self.disconnect_button = _part(widgets.Button(description="Disconnect",
-                                                      layout=_button_layout()),
-                                       "chatlesson-disconnect")
-        self.status_view = _part(widgets.HTML(), "chatlesson-status")
-        self.log_view = _part(widgets.Output(layout=widgets.Layout(
-            flex="1 1 auto", height="260px", overflow="auto", display="flex",
-            # column-reverse keeps the view scrolled to the newest line
-            flex_flow="column-reverse", border="1px solid #c0c0c0", padding="2px 6px")),
-            "chatlesson-log")
-        self.room_view = _part(widgets.HTML(), "chatlesson-room")
-        self.members_view = _part(widgets.Select(options=[], rows=10,
-                                                 layout=widgets.Layout(width="auto")),
-                                  "chatlesson-members")
-        self.room_box = _part(widgets.Text(placeholder="room",
-                                           layout=widgets.Layout(flex="1 1 0%", width="auto",
-                                                                 min_width="0")),
-                              "chatlesson-room-input")
-        self.join_button = _part(widgets.Button(description="Join", tooltip="go to this room",
-                                                layout=_button_layout()), "chatlesson-join")
-        self.input_box = _part(widgets.Text(placeholder="Type a message, press Enter to send",
-                                            continuous_update=True,
-                                            layout=widgets.Layout(flex="1 1 auto")),
-                               "chatlesson-input")
-        self.send_button = _part(widgets.Button(description="Send", button_style="primary",
-                                                layout=_button_layout()), "chatlesson-send")
-        style = _part(widgets.HTML(f"<style>{_CSS}</style>", layout=widgets.Layout(display="none")),
-                      "chatlesson-style")
-        controls = widgets.HBox([self.nick_box, self.connect_button, self.disconnect_button])
-        header = _part(widgets.VBox([controls, self.status_view]), "chatlesson-header")
-        switch_room = widgets.HBox([self.room_box, self.join_button])
-        side = _part(widgets.VBox([self.room_view, self.members_view, switch_room],
-                                  layout=widgets.Layout(width="170px", margin="0 0 0 6px")),
-                     "chatlesson-side")
-        body = widgets.HBox([self.log_view, side])
-        footer = _part(widgets.HBox([self.input_box, self.send_button]), "chatlesson-footer")
-        self._parts = [self.nick_box, self.connect_button, self.disconnect_button,
-                       self.status_view, self.log_view, self.room_view, self.members_view,
-                       self.input_box, self.send_button, self.room_box, self.join_button,
-                       style, controls, header, switch_room, side, body, footer]
-        super().__init__([style, header, body, footer], layout=widgets.Layout(
-            flex="1 1 0", min_width="360px", border="1px solid #c0c0c0",
-            padding="6px", margin="2px"))
-        self.add_class("chatlesson-panel")
+        self._records: deque[dict] = deque(maxlen=max_lines)
+        self._count = 0  # lines ever added: the number of the next one, minus one
         self._closed = False
-
-        self.connect_button.on_click(lambda _: self.connect())
-        self.disconnect_button.on_click(lambda _: self.disconnect())
-        self.send_button.on_click(lambda _: self._send_typed())
-        _on_enter(self.input_box, self._send_typed)
-        self.join_button.on_click(lambda _: self._join_typed())
-        _on_enter(self.room_box, self._join_typed)
+        self.on_msg(lambda _widget, content, _buffers: self.handle_browser_message(content))
 
         with self._lock:
             self._show_status("disconnected")
@@ -245,6 +176,11 @@ class ChatPanel(widgets.VBox):
         return self._status == "connected"
 
     @property
+    def stopped(self) -> bool:
+        """True after ``stop()``: the panel shows its log and does nothing more."""
+        return self._stopped
+
+    @property
     def address(self) -> tuple[str, int] | None:
         return self._address
 
@@ -258,6 +194,11 @@ class ChatPanel(widgets.VBox):
             return list(self._state.members)
 
     @property
+    def member_labels(self) -> list[str]:
+        """The member list as the panel shows it: ``@`` for admins, ``(you)`` for you."""
+        return list(self._members)
+
+    @property
     def admins(self) -> set[str]:
         with self._lock:
             return set(self._state.admins)
@@ -266,18 +207,30 @@ class ChatPanel(widgets.VBox):
     def lines(self) -> list[tuple[str, str]]:
         """The log as ``(kind, text)`` pairs, oldest first (only the lines still kept)."""
         with self._lock:
-            return list(self._lines)
+            return [(record["kind"], record["text"]) for record in self._records]
+
+    @property
+    def log(self) -> list[str]:
+        """The log's lines as text, oldest first."""
+        with self._lock:
+            return [record["text"] for record in self._records]
 
     @property
     def log_text(self) -> str:
         """The log as plain text, one line per line."""
+        return "\n".join(self.log)
+
+    @property
+    def records(self) -> list[dict]:
+        """The log as the browser gets it (see ``panel_lines.line_record``)."""
         with self._lock:
-            return "\n".join(text for _, text in self._lines)
+            return [dict(record) for record in self._records]
 
     def __repr__(self) -> str:
         where = "%s:%d" % self._address if self._address else "no server"
-        who = self.nick or self.nick_box.value or "(no nickname)"
-        return f"<ChatPanel {who} {self._status} {where}>"
+        who = self.nick or self._nick_text or "(no nickname)"
+        state = "stopped" if self._stopped else self._status
+        return f"<ChatPanel {who} {state} {where}>"
 
     # --- Waiting, for notebooks and tests ---------------------------------
 
@@ -290,21 +243,55 @@ class ChatPanel(widgets.VBox):
     def wait_for(self, text: str, timeout: float = 5.0) -> str:
         """Block until a log line containing ``text`` is there; return that line."""
         def found(panel):
-            return any(text in line for _, line in panel._lines)
+            return any(text in record["text"] for record in panel._records)
         try:
             self.wait_until(found, timeout, what=repr(text))
         except TimeoutError as exc:
-            tail = "\n".join(line for _, line in self.lines[-5:])
+            tail = "\n".join(self.log[-5:])
             raise TimeoutError(f"{exc}; the log ends with:\n{tail}") from None
-        return next(line for _, line in self.lines if text in line)
+        return next(line for line in self.log if text in line)
+
+    # --- What the browser asks for -----------------------------------------
+
+    def handle_browser_message(self, content: dict) -> None:
+        """Act on a message from the browser half, as if the user clicked or pressed Enter.
+
+        ``{"type": "send", "text": ...}`` (Send or Enter), ``{"type": "connect",
+        "nick": ...}``, ``{"type": "disconnect"}``, ``{"type": "join", "room": ...}``
+        and ``{"type": "history"}`` (a page that opens asks for the log so far).
+        Anything else is ignored: the browser is not trusted to send only these.
+        """
+        if not isinstance(content, dict):
+            return
+        kind, view = content.get("type"), content.get("view")
+        try:
+            if kind == "history":
+                with self._lock:
+                    self.send({"type": "history", "lines": list(self._records)})
+            elif self._stopped:
+                return
+            elif kind == "send" and isinstance(content.get("text"), str):
+                text = content["text"]
+                if not self.say(text):
+                    self.send({"type": "refused", "view": view, "box": "input", "text": text})
+            elif kind == "connect" and isinstance(content.get("nick"), str):
+                self.connect(content["nick"])
+            elif kind == "disconnect":
+                self.disconnect()
+            elif kind == "join" and isinstance(content.get("room"), str):
+                if not self.join_room(content["room"]):
+                    self.send({"type": "refused", "view": view, "box": "room",
+                               "text": content["room"]})
+        except Exception as exc:  # a traceback here would be lost in the kernel's log
+            self._add_line("panel-error", f"-- could not do that: {exc!r}")
 
     # --- Connecting ------------------------------------------------------
 
     def connect(self, nick: str | None = None) -> bool:
         """Connect and join as ``nick`` (default: the nickname box); True if it worked."""
-        if self._closed:
-            raise RuntimeError("this panel is closed; make a new one")
-        nick = (self.nick_box.value if nick is None else nick).strip()
+        if self._closed or self._stopped:
+            raise RuntimeError("this panel is stopped; make a new one")
+        nick = (self._nick_text if nick is None else nick).strip()
         with self._lock:
             if self._client is not None:
                 self._add_line("panel-error", f"-- already connected as {self.nick}")
@@ -317,7 +304,8 @@ class ChatPanel(widgets.VBox):
                 self._add_line("panel-error",
                                "-- the server is not running: start it, then press Connect")
                 return False
-            self.nick_box.value = nick
+            self._nick_text = nick
+            self._address = address
             self._show_status("connecting")
             self._add_line("panel", f"-- connecting to {address[0]}:{address[1]} as {nick}")
             self._generation += 1
@@ -360,20 +348,24 @@ class ChatPanel(widgets.VBox):
         for old in ([client] if client is not None else []) + ending:
             old.close()
 
+    def stop(self) -> None:
+        """Hang up for good: the panel stays on the page with its log, every control disabled."""
+        if self._stopped or self._closed:
+            return
+        self.disconnect()
+        with self._lock:
+            self._add_line("panel", "-- the chat is stopped")
+            self._stopped = True
+            self.add_class("chatlesson-stopped")
+            self._changed.notify_all()
+
     def close(self) -> None:
-        """Disconnect and remove the panel and all its widgets."""
+        """Disconnect and remove the panel from the page (its log goes with it)."""
         if self._closed:
             return
         self.disconnect()
         self._closed = True
-        for part in self._parts:
-            for extra in (getattr(part, "style", None), part.layout):
-                if isinstance(extra, widgets.Widget):
-                    extra.close()
-            part.close()
-        layout = self.layout
         super().close()
-        layout.close()
 
     def _current_address(self) -> tuple[str, int] | None:
         if self._server is not None and self._server.running:
@@ -412,24 +404,13 @@ class ChatPanel(widgets.VBox):
             return False
         return True
 
-    def _send_typed(self) -> None:
-        if self.say(self.input_box.value):
-            self.input_box.value = ""
-
-
     def join_room(self, room: str) -> bool:
         """Go to ``room`` (the server creates it if new); True if the request went out."""
         room = room.strip().removeprefix("#")
         if not room:
-            with self._lock:
-                self._add_line("panel-error", "-- type the name of a room first, then press Join")
+            self._add_line("panel-error", "-- type the name of a room first, then press Join")
             return False
         return self.say(f"/join {room}")
-
-    def _join_typed(self) -> None:
-        if self.join_room(self.room_box.value):
-            self.room_box.value = ""
-
 
     # --- Receiving (these run in the ChatClient's receiving thread) --------
 
@@ -462,68 +443,38 @@ class ChatPanel(widgets.VBox):
         if client is not None:
             client.close()  # from its own thread this closes the socket without joining
 
-    # --- Drawing (called with the lock held) -----------------------------
+    # --- Showing (with the lock held) --------------------------------------
 
     def _show_message(self, message: Message) -> None:
         nick_before = self._state.nick
         if self._state.apply(message):
             self._show_room()
             if self._state.nick != nick_before and self._state.nick:
-                self.nick_box.value = self._state.nick
-        self._add_line(message.kind, printable(message.raw), speaker=message.nick)
+                self._nick_text = self._state.nick
+        self._add_line(message.kind, printable(message.raw), speaker=message.nick,
+                       event=message.event)
 
-    def _add_line(self, kind: str, text: str, speaker: str | None = None) -> None:
+    def _add_line(self, kind: str, text: str, speaker: str | None = None,
+                  event: str | None = None) -> None:
         with self._lock:
-            if len(self._lines) == self._lines.maxlen:
-                self._drop_oldest()
-            self._lines.append((kind, text))
-            self._styled.append(_styled(kind, text, speaker, self._state.nick) + "\n")
-            self._styled_chars += len(self._styled[-1])
-            while self._styled_chars > MAX_LOG_CHARS and len(self._styled) > 1:
-                self._drop_oldest()
-            dropped = (_styled("panel", f"-- {self._dropped} older lines not shown", None, None)
-                       + "\n" if self._dropped else "")
-            # One stream output holding the whole log: the browser shows it as text.
-            self.log_view.outputs = ({"output_type": "stream", "name": "stdout",
-                                      "text": dropped + "".join(self._styled)},)
+            if self._closed:
+                return
+            self._count += 1
+            record = line_record(self._count, kind, text, sender=speaker,
+                                 me=self._state.nick, event=event)
+            self._records.append(record)
+            # Under the lock, so the browser gets lines in the order they were added.
+            self.send({"type": "lines", "lines": [record]})
             self._changed.notify_all()
-
-    def _drop_oldest(self) -> None:
-        self._lines.popleft()
-        self._styled_chars -= len(self._styled.popleft())
-        self._dropped += 1
 
     def _show_status(self, status: str) -> None:
         self._status = status
-        colour = _STATUS_COLOURS[status]
-        if status == "connected":
-            where = "%s:%d" % self._address
-            detail = f" as <b>{html.escape(self.nick or '')}</b> to {html.escape(where)}"
-        elif self._address is not None:
-            detail = " (%s)" % html.escape("%s:%d" % self._address)
-        else:
-            detail = ""
-        self.status_view.value = (f'<span style="color:{colour}">&#9679;</span> '
-                                  f"{html.escape(status)}{detail}")
-        for other in _STATUS_COLOURS:
-            self.status_view.remove_class(f"chatlesson-{other}")
-        self.status_view.add_class(f"chatlesson-{status}")
-        self.send_button.disabled = status != "connected"
-        self.join_button.disabled = status != "connected"
-        self.connect_button.disabled = status != "disconnected"
-        self.disconnect_button.disabled = status != "connected"
-        self.nick_box.disabled = status != "disconnected"
+        self._where = "%s:%d" % self._address if self._address else ""
         self._changed.notify_all()
 
     def _show_room(self) -> None:
-        state = self._state
-        if state.room is None:
-            self.room_view.value = "<i>no room</i>"
-        else:
-            count = len(state.members)
-            self.room_view.value = (f"<b>#{html.escape(state.room)}</b> "
-                                    f"&middot; {count} online")
-        self.members_view.options = state.labels()
+        self._room = self._state.room or ""
+        self._members = self._state.labels()
         self._changed.notify_all()
 
 
