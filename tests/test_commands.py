@@ -8,10 +8,8 @@ from chatlesson.core.commands import parse_command
 from chatlesson.core.flood import FloodLimit, TokenBucket
 from chatlesson.core.protocol import parse_line
 from chatlesson.core.rooms import MAX_ROOM_LENGTH
-
 from netutil import RawClient
 from rulesutil import FakeClock, joined, only_to, say
-
 
 # --- Parsing ------------------------------------------------------------------
 
@@ -29,7 +27,8 @@ def test_parse_command(text, expected):
 
 def test_unknown_and_empty_commands_are_errors_to_the_sender_only():
     rules = joined(ChatRules(), "ada", "bob")
-    assert only_to(say(rules, "ada", "/dance"), "ada") == "!!! unknown command /dance; type /help for the list"
+    error = only_to(say(rules, "ada", "/dance"), "ada")
+    assert error == "!!! unknown command /dance; type /help for the list"
     assert only_to(say(rules, "ada", "/"), "ada").startswith("!!! unknown command /;")
     long_name = only_to(say(rules, "ada", "/" + "x" * 500), "ada")
     assert len(long_name) < 100
@@ -156,7 +155,8 @@ def test_join_moves_and_tells_both_rooms():
     rules = joined(ChatRules(), "ada", "bob", "cy")
     say(rules, "cy", "/join games")
     out = say(rules, "ada", "/join #games")
-    assert out.lines_for("ada") == ["*** You are now in #games. Online: ada, cy"]  # in order of arrival on the server
+    # in order of arrival on the server
+    assert out.lines_for("ada") == ["*** You are now in #games. Online: ada, cy"]
     assert out.lines_for("bob") == ["*** ada left #lobby"]
     assert out.lines_for("cy") == ["*** ada joined #games"]
     moved = parse_line(out.lines_for("ada")[0])

@@ -15,9 +15,9 @@ SHUTDOWN = "*** The server is shutting down. Bye!"
 
 
 def test_the_defaults_suit_a_classroom():
-    assert DEFAULT_LIMITS == Limits(max_connections=256, max_per_host=64, handshake_seconds=60.0,
+    assert Limits(max_connections=256, max_per_host=64, handshake_seconds=60.0,
                                     dead_peer_seconds=45.0, soft_pending_bytes=256 * 1024,
-                                    soft_seconds=10.0, hard_pending_bytes=8 * 1024 * 1024)
+                                    soft_seconds=10.0, hard_pending_bytes=8 * 1024 * 1024) == DEFAULT_LIMITS
     assert ChatRules().limits == DEFAULT_LIMITS
 
 

@@ -63,7 +63,8 @@ def test_every_command_handler_has_the_handler_signature():
 
 def test_a_handler_written_as_the_protocol_says_runs():
     def shout(rules: ChatRules, who: str, args: str, out: Outbox) -> None:
-        out.send_all(rules.room_members(rules.members[who].room), p.chat_line(rules.joined_nick(who), args.upper()))
+        line = p.chat_line(rules.joined_nick(who), args.upper())
+        out.send_all(rules.room_members(rules.members[who].room), line)
 
     handler: Handler = shout
     rules = joined(ChatRules(), "ada", "bob")

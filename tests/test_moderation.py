@@ -14,11 +14,11 @@ from chatlesson import ChatClient, ChatRules, ChatServer
 from chatlesson.core.protocol import parse_line
 from chatlesson.core.roles import MAX_ADMIN_FAILURES, AdminGate
 from chatlesson.core.rules import Member
-
 from netutil import RawClient
 from rulesutil import joined, only_to, say
 
 PASSWORD = "correct horse"
+LOCKED = "!!! wrong password; /admin is now locked"
 
 
 def with_admin(*others, password=PASSWORD):
@@ -57,7 +57,8 @@ def test_unusable_admin_passwords_are_refused_at_start(password):
 
 def test_admin_without_a_password_shows_usage():
     rules = joined(ChatRules(admin_password=PASSWORD), "ada")
-    assert only_to(say(rules, "ada", "/admin"), "ada") == "!!! usage: /admin PASSWORD (give the admin password)"
+    usage = only_to(say(rules, "ada", "/admin"), "ada")
+    assert usage == "!!! usage: /admin PASSWORD (give the admin password)"
 
 
 def test_admin_password_is_compared_whole_and_exactly():
@@ -73,7 +74,8 @@ def test_wrong_passwords_lock_out_the_connection():
     assert replies == ["!!! wrong password (2 tries left)", "!!! wrong password (1 try left)",
                        "!!! wrong password; /admin is now locked until the server restarts"]
     locked = only_to(say(rules, "ada", f"/admin {PASSWORD}"), "ada")
-    assert locked == "!!! too many wrong passwords from this connection; /admin is locked until the server restarts"
+    assert locked == ("!!! too many wrong passwords from this connection; "
+                      "/admin is locked until the server restarts")
     assert not rules.is_admin("ada")
 
 
@@ -83,7 +85,7 @@ def test_lockout_by_address_survives_reconnecting():
     say(rules, "ada", "/admin two")
     rules.disconnect("ada")
     joined(rules, "ada", host="10.0.0.5")  # a new connection from the same host
-    assert only_to(say(rules, "ada", "/admin three"), "ada").startswith("!!! wrong password; /admin is now locked")
+    assert only_to(say(rules, "ada", "/admin three"), "ada").startswith(LOCKED)
     assert only_to(say(rules, "bob", f"/admin {PASSWORD}"), "bob") == (
         "!!! too many wrong passwords from your address; /admin is locked until the server restarts")
     joined(rules, "eve", host="10.0.0.6")  # another address is not affected
@@ -96,7 +98,7 @@ def test_a_right_password_resets_the_address_count_but_not_another_connections()
     say(rules, "ada", "/admin two")
     say(rules, "bob", f"/admin {PASSWORD}")
     assert only_to(say(rules, "cy", "/admin three"), "cy") == "!!! wrong password (2 tries left)"
-    assert only_to(say(rules, "ada", "/admin four"), "ada").startswith("!!! wrong password; /admin is now locked")
+    assert only_to(say(rules, "ada", "/admin four"), "ada").startswith(LOCKED)
 
 
 def test_the_gate_compares_fixed_length_digests_in_constant_time(monkeypatch):
@@ -304,7 +306,8 @@ def test_wrong_password_lockout_over_the_wire(admin_server):
     with RawClient(admin_server.address) as eve:  # reconnecting does not help
         eve.join("eve")
         eve.send(f"/admin {PASSWORD}")
-        assert eve.line() == "!!! too many wrong passwords from your address; /admin is locked until the server restarts"
+        assert eve.line() == ("!!! too many wrong passwords from your address; "
+                              "/admin is locked until the server restarts")
 
 
 def test_server_without_a_password_has_admin_disabled(server):
@@ -353,7 +356,7 @@ def test_the_operator_chooses_the_admin_password(args, env_password, reply):
 
 def test_an_empty_admin_password_is_refused_at_start():
     proc = _run_server(env_password="")
-    out, err = proc.communicate(timeout=10)
+    _, err = proc.communicate(timeout=10)
     assert proc.returncode == 2
     assert "admin password must not be empty" in err
 

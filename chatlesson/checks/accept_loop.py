@@ -18,6 +18,7 @@ import select
 import sys
 import threading
 import time
+from typing import cast
 
 from ..server import listening
 from .core import Checker, StudentCall, last_line, need_function, phrase, shown
@@ -151,10 +152,10 @@ class ThreadWatch:
             # Only threads started during this check: one left over from an earlier run of
             # it may end now, and its error is not about the code being checked.
             if (args.thread is not None and args.thread not in self.before
-                    and not args.thread.name.startswith("chatlesson-check")):
-                if args.exc_type is not SystemExit and args.exc_value is not None:
-                    self.errors.append((args.thread, args.exc_value))
-                    return
+                    and not args.thread.name.startswith("chatlesson-check")
+                    and args.exc_type is not SystemExit and args.exc_value is not None):
+                self.errors.append((args.thread, args.exc_value))
+                return
             self._previous(args)
 
         threading.excepthook = hook
@@ -247,7 +248,7 @@ class Run:
             self.c.crashed(self.call, step, self.crash_hint)
         self.c.alive(self.call, step)
         if self.watch.errors:
-            thread, exc = self.watch.errors[0]
+            _, exc = self.watch.errors[0]
             self.c.fail(f"The thread that runs handle raised an exception while {step}.",
                         arrived=last_line(exc), hint=thread_error_hint(exc), status="error")
 
@@ -271,7 +272,7 @@ class Run:
                 self.c.fail(f"Timed out: {self.label} did not accept {phrase(name)}.",
                             status="timeout", hint=THREAD_HINT)
             time.sleep(0.005)  # a deadline loop: accept() gives no other signal
-        sock = self.server.accepted[count]
+        sock = cast(StagedSocket, self.server.accepted[count])  # all a StagedListener hands out
         sock.client = peer
         return peer, sock
 
@@ -304,7 +305,7 @@ class Run:
 
         def right() -> bool:
             return (list(nicknames) == expected and len(clients) == len(socks)
-                    and all(a is b for a, b in zip(clients, socks)))
+                    and all(a is b for a, b in zip(clients, socks, strict=False)))
 
         until = time.monotonic() + self.c.timeout
         while not right() and time.monotonic() < until:

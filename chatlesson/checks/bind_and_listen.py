@@ -128,11 +128,11 @@ def check_bind_and_listen(c: Checker, make_server_socket) -> None:
         c.fail("Both calls returned the same socket.",
                expected="a new socket each time", arrived="the same socket twice",
                hint="Create the socket inside the function, so each call makes a new one.")
-    if isinstance(second, socket.socket) and second.fileno() != -1:
-        if second.getsockname()[1] == port:
-            c.fail("Both calls gave the same port.",
-                   expected="a different free port each time", arrived="the same port twice",
-                   hint=PORT_ZERO_HINT)
+    if (isinstance(second, socket.socket) and second.fileno() != -1
+            and second.getsockname()[1] == port):
+        c.fail("Both calls gave the same port.",
+               expected="a different free port each time", arrived="the same port twice",
+               hint=PORT_ZERO_HINT)
     c.ok("it binds to port 0, so the system picks a free port each time")
 
 

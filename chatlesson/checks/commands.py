@@ -43,7 +43,7 @@ SPLIT_HINT = ("The text is everything after the nickname, spaces included: "
 
 def _chat_rules(admin_password: str | None = None) -> ChatRules:
     """ada and bob in #lobby, cy in #attic; flood control off so checks never throttle."""
-    rules = ChatRules(admin_password=admin_password, flood_limit=None)
+    rules: ChatRules[str] = ChatRules(admin_password=admin_password, flood_limit=None)
     for who, nick in NAMES.items():
         rules.connect(who, ("127.0.0.1", 40000))
         rules.line(who, nick.encode())
@@ -181,7 +181,7 @@ def _expect_error(c: Checker, label, out, raised, kind, hint: str) -> None:
 def _me_hint(nick: str, text: str):
     def hint(to, lines):
         line = lines[0]
-        if line == f"* {[w for w, n in NAMES.items() if n == nick][0]} {text}":
+        if line == f"* {next(w for w, n in NAMES.items() if n == nick)} {text}":
             return NICK_HINT
         if line == f"{nick}: {text}":
             return 'An action is not chat: use protocol.action_line(nick, text), which gives "* ada waves".'
@@ -341,7 +341,7 @@ def _refusal_cases(rules: ChatRules):
 @checker("refusal(member, command)")
 def check_refusal(c: Checker, refusal) -> None:
     need_function(c, refusal, "refusal")
-    rules = ChatRules(admin_password="lesson", flood_limit=None)
+    rules: ChatRules[str] = ChatRules(admin_password="lesson", flood_limit=None)
     for who_text, member, command, refused, hint in _refusal_cases(rules):
         answer = c.run(refusal, member, command, label=f"refusal(<{who_text}>, /{command.name})",
                        step=f"asking whether {who_text} may run /{command.name}")

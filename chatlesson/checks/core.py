@@ -25,7 +25,9 @@ import sysconfig
 import threading
 import traceback
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, NoReturn, TypeVar
 
 from ..server import listening
 from . import verdict
@@ -38,6 +40,8 @@ from .sockets import (
     TappedSocket,
     shut,
 )
+
+_Socket = TypeVar("_Socket", bound=socket.socket)
 
 #: Seconds student code gets for one step before the checker calls it a hang.
 #: A passing solution never waits this long; tests may lower it.
@@ -107,7 +111,7 @@ class StudentCall:
         self.function = function
         self.args = args
         self.label = label
-        self.returned = None
+        self.returned: Any = None
         self.error: BaseException | None = None
         self.done = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True,
@@ -233,11 +237,11 @@ def shown(data) -> str:
 #: ended. Closing the check's sockets ends them, often with an error that says nothing
 #: useful to the student, so ``_quiet_excepthook`` does not print it.
 _leftover_threads: weakref.WeakSet = weakref.WeakSet()
-_previous_excepthook = None
+_previous_excepthook: Callable[[threading.ExceptHookArgs], object] | None = None
 
 
 def _quiet_excepthook(args) -> None:
-    if args.thread in _leftover_threads:
+    if args.thread in _leftover_threads or _previous_excepthook is None:
         return
     _previous_excepthook(args)
 
@@ -264,7 +268,7 @@ class Checker:
         self._sockets: list[socket.socket] = []
         self._calls: list[StudentCall] = []
         self._lock = threading.Lock()
-        self._listener: socket.socket | None = None
+        self._listener: TappedListener | None = None
 
     # --- Reporting ---------------------------------------------------------
 
@@ -272,7 +276,7 @@ class Checker:
         self.lines.append(f"✔ {text}")
 
     def fail(self, problem: str, *, sent=None, expected=None, arrived=None,
-             hint: str | None = None, status: str = "failed"):
+             hint: str | None = None, status: str = "failed") -> NoReturn:
         """Stop the check here, saying what was sent, expected and what arrived."""
         self.status = status
         self.problem = problem
@@ -285,7 +289,7 @@ class Checker:
             self.lines.append(f"  Hint: {hint}")
         raise _Stop()
 
-    def not_done(self, label: str):
+    def not_done(self, label: str) -> NoReturn:
         self.status = "not done"
         self.problem = f"Not done yet: {label} still raises NotImplementedError."
         self.hint = NOT_DONE_HINT
@@ -295,11 +299,13 @@ class Checker:
 
     def crashed(self, call: StudentCall, step: str, hint: str | None = None):
         """Report an exception raised by student code (never let it crash the cell)."""
-        if isinstance(call.error, NotImplementedError):
+        error = call.error
+        if isinstance(error, NotImplementedError):
             self.not_done(call.label)
+        assert error is not None, "crashed() is only called for a call that raised"
         self.fail(f"{call.label} raised an exception while {step}.",
-                  arrived=last_line(call.error),
-                  hint=hint or exception_hint(call.error), status="error")
+                  arrived=last_line(error),
+                  hint=hint or exception_hint(error), status="error")
 
     def result(self) -> Result:
         if self.status == "passed":
@@ -340,7 +346,7 @@ class Checker:
 
     # --- Sockets -----------------------------------------------------------
 
-    def keep(self, sock: socket.socket) -> socket.socket:
+    def keep(self, sock: _Socket) -> _Socket:
         """Remember a socket so the cleanup closes it."""
         with self._lock:
             self._sockets.append(sock)

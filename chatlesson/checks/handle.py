@@ -143,7 +143,8 @@ def _check_same_names(c: Checker, handle, clients, nicknames, cy_sock) -> None:
     c.finish(call, step, taps=[second_sock.tap], hint=LEAVE_HINT)
     expected = [("the first ada", "ada"), ("cy", "cy")]
     names = {first_sock: "the first ada", cy_sock: "cy", second_sock: "the second ada"}
-    arrived = [(names.get(sock, "another socket"), nick) for sock, nick in zip(clients, nicknames)]
+    arrived = [(names.get(sock, "another socket"), nick)
+               for sock, nick in zip(clients, nicknames, strict=False)]
     if len(clients) != len(nicknames) or arrived != expected:
         c.fail("After the second of two clients called ada left, the two lists are out of step.",
                sent="clients: the first ada, cy, the second ada; nicknames: ['ada', 'cy', 'ada']",

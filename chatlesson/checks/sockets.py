@@ -19,6 +19,7 @@ import socket
 import struct
 import threading
 import time
+from typing import Any
 
 HOST = "127.0.0.1"
 
@@ -108,7 +109,7 @@ class TappedListener(socket.socket):
             raise OSError(errno.EINVAL, "the server socket was shut down")
         return fd, address
 
-    def accept(self):
+    def accept(self) -> tuple[TappedSocket, Any]:
         fd, address = self._accept_or_stop()
         sock = TappedSocket(self.family, self.type, self.proto, fileno=fd)
         sock.setblocking(True)

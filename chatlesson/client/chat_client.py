@@ -19,7 +19,7 @@ import socket
 import threading
 from collections.abc import Callable
 
-from ..core.framing import LINE_TOO_LONG, LineBuffer
+from ..core.framing import LineBuffer
 from ..core.protocol import (
     ERROR_PREFIX,
     NICK_REQUEST,
@@ -58,7 +58,8 @@ class ChatClient:
                  on_message: Callable[[Message], None] | None = None,
                  on_close: Callable[[], None] | None = None,
                  timeout: float = HANDSHAKE_TIMEOUT):
-        self.address = tuple(address)
+        host, port = address
+        self.address = (host, port)
         self.nick: str | None = None
         self.welcome: Message | None = None
         self.messages: queue.Queue[Message | None] = queue.Queue()
@@ -88,7 +89,7 @@ class ChatClient:
             data = self.sock.recv(4096)
             if not data:
                 raise ConnectionError("the server closed the connection")
-            self._ready.extend(line for line in self._lines.feed(data) if line is not LINE_TOO_LONG)
+            self._ready.extend(line for line in self._lines.feed(data) if isinstance(line, bytes))
         return self._ready.pop(0).decode("utf-8", errors="replace")
 
     def _expect_request(self) -> None:
@@ -136,9 +137,9 @@ class ChatClient:
                 data = self.sock.recv(4096)
                 if not data:
                     break
-                for line in self._lines.feed(data):
-                    if line is not LINE_TOO_LONG:
-                        self._hand_over(line)
+                for item in self._lines.feed(data):
+                    if isinstance(item, bytes):  # not LINE_TOO_LONG
+                        self._hand_over(item)
         except OSError:
             pass  # closed by us, or the connection broke: both end the conversation
         finally:
@@ -182,7 +183,7 @@ class ChatClient:
         self.sock.close()
         self._closed.set()
 
-    def __enter__(self) -> "ChatClient":
+    def __enter__(self) -> ChatClient:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -122,7 +122,8 @@ def admin(rules: Rules, who: Hashable, args: str, out: Out) -> None:
     host = rules.host_of(who)
     locked = gate.locked_out(member, host)
     if locked:
-        raise CommandError(f"too many wrong passwords from {locked}; /admin is locked until the server restarts")
+        raise CommandError(f"too many wrong passwords from {locked}; "
+                           "/admin is locked until the server restarts")
     if not gate.check(member, host, args):
         out.log.append(f"wrong admin password from {member.nick} at {host}")
         left = gate.tries_left(member, host)

@@ -8,8 +8,8 @@ written down exactly once (PROTOCOL.md explains it for people).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from collections.abc import Collection
+from dataclasses import dataclass
 from enum import Enum
 
 #: The nickname request the server sends on connect (the tutorial's token).
@@ -145,7 +145,8 @@ _WELCOME = re.compile(r"Welcome, (?P<nick>\S+)! You are in #(?P<room>\S+)\. Onli
 _MOVED = re.compile(r"You are now in #(?P<room>\S+)\. Online: (?P<members>.*)")
 _ROOMS = re.compile(r"Rooms: (?P<rooms>.*)")
 _ADMIN = re.compile(r"(?P<nick>\S+) is now an admin")
-_MODERATED = re.compile(r"(?P<nick>\S+) was (?P<what>kicked|banned|unbanned|muted|unmuted) by (?P<by>\S+)(?: \((?P<reason>.*)\))?")
+_MODERATED = re.compile(r"(?P<nick>\S+) was (?P<what>kicked|banned|unbanned|muted|unmuted) "
+                        r"by (?P<by>\S+)(?: \((?P<reason>.*)\))?")
 _JOINED = re.compile(r"(?P<nick>\S+) joined #(?P<room>\S+)")
 _LEFT = re.compile(r"(?P<nick>\S+) left #(?P<room>\S+)(?: \((?P<reason>.*)\))?")
 _RENAMED = re.compile(r"(?P<old>\S+) is now known as (?P<nick>\S+)")

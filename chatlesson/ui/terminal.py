@@ -157,7 +157,8 @@ class _PromptUI:
     def run(self, client: ChatClient) -> None:
         from prompt_toolkit.patch_stdout import patch_stdout
         with patch_stdout(raw=True):
-            self._print("notice", "Type a message and press Enter. /help lists commands; /quit or Ctrl-D leaves.")
+            self._print("notice", "Type a message and press Enter. "
+                                  "/help lists commands; /quit or Ctrl-D leaves.")
             unsent = ""  # a line the client refused, given back for editing
             while not self._closed.is_set():
                 try:
