@@ -92,19 +92,37 @@ def stop_server(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
+def raise_descriptor_limit(wanted: int) -> None:
+    """Let this process hold ``wanted`` sockets (N=2000 needs more than macOS's 256)."""
+    try:
+        import resource  # POSIX only; Windows has no such per-process limit to raise
+    except ImportError:
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+
+
 def _cpu(process: psutil.Process) -> float:
     times = process.cpu_times()
     return times.user + times.system
 
 
 def run(engine: str, clients: int = 10, window: int = 1, line_bytes: int = 64,
-        duration: float = 2.0, max_lines: int = 100_000, timeout: float = 30.0) -> Result:
-    """Measure one engine at one (clients, window) point; raise LoadError on a lost line."""
+        duration: float = 2.0, max_lines: int = 100_000, timeout: float = 30.0,
+        join_timeout: float = 120.0) -> Result:
+    """Measure one engine at one (clients, window) point; raise LoadError on a lost line.
+
+    ``timeout``: seconds any one step may wait for the server; ``join_timeout``: seconds all
+    clients together may take to join (the threaded server needs minutes for 1000).
+    """
     result = Result(engine, clients, window, line_bytes)
+    raise_descriptor_limit(clients + 100)
     proc, port = start_server(engine)
     server = psutil.Process(proc.pid)
     try:
-        _measure(result, server, port, duration, max_lines, timeout)
+        _measure(result, server, port, duration, max_lines, timeout, join_timeout)
     finally:
         stop_server(proc)
     if result.problems:
@@ -113,7 +131,7 @@ def run(engine: str, clients: int = 10, window: int = 1, line_bytes: int = 64,
 
 
 def _measure(result: Result, server: psutil.Process, port: int, duration: float,
-             max_lines: int, timeout: float) -> None:
+             max_lines: int, timeout: float, join_timeout: float) -> None:
     sel = selectors.DefaultSelector()
     rss_before = server.memory_info().rss
     cpu_gen0 = time.process_time()
@@ -179,7 +197,11 @@ def _measure(result: Result, server: psutil.Process, port: int, duration: float,
 
     # Join, one after another (each waits for its welcome), timed as a whole.
     join_start = time.perf_counter()
+    join_deadline = join_start + join_timeout
     for index in range(result.clients):
+        if time.perf_counter() > join_deadline:
+            raise LoadError(f"only {index} of {result.clients} clients joined "
+                            f"within {join_timeout:g} s")
         sock = socket.create_connection(("127.0.0.1", port))
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.setblocking(False)
@@ -187,7 +209,7 @@ def _measure(result: Result, server: psutil.Process, port: int, duration: float,
         members.append(client)
         sent_by.append(0)
         sel.register(sock, selectors.EVENT_READ, client)
-        pump(time.perf_counter() + timeout, lambda client=client: client.joined)
+        pump(min(time.perf_counter() + timeout, join_deadline), lambda client=client: client.joined)
     result.join_s = time.perf_counter() - join_start
     result.server_kib_per_client = (server.memory_info().rss - rss_before) / 1024 / result.clients
     pad = b"x" * max(0, result.line_bytes - 40)

@@ -2,12 +2,15 @@
 """Run every engine side by side and print, save and plot the results.
 
     python benchmarks/run.py --quick                       # a tiny run, seconds
-    python benchmarks/run.py                               # N = 10,100,1000 x W = 1,64,256
+    python benchmarks/run.py                               # N = 10,100,1000 x W = 1,64,256, + joins of 2000
     python benchmarks/run.py --clients 100 --windows 1,64,256 --duration 3 --out results
+    python benchmarks/run.py --out benchmarks/stored       # the run lesson 10 plots (committed)
 
-Writes ``<out>/results.json`` (the machine described, every point) and ``<out>/results.png``
-(deliveries per second and p99 latency per engine). Ratios are to ``selectors-ref``.
-Engines that cannot run here (the event-loop server before it exists) are skipped with a reason.
+Writes ``<out>/results.json`` (the machine described, how busy it was, every point, the goals
+of issue 9), ``<out>/results.png`` (throughput, server CPU per delivery, p99 latency and the
+generator's CPU share per engine) and ``<out>/joins.png`` (time for N clients to join, server
+memory per client). Ratios are to ``selectors-ref``. Engines that cannot run here are skipped
+with a reason; an engine that cannot get N clients joined in time is not tried at N again.
 """
 
 from __future__ import annotations
@@ -22,27 +25,43 @@ import time
 import psutil
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from loadgen import LoadError, run
-
-from servers import ENGINES, unavailable
+from loadgen import LoadError, run  # noqa: E402
+from servers import ENGINES, unavailable  # noqa: E402
 
 REFERENCE = "selectors-ref"
+THREADED = "threaded"
+TARGET = "asyncio+uvloop"  # the engine issue 9's goals are about
+
+
+def cpu_model() -> str:
+    """The processor's name, as the OS tells it (best effort)."""
+    if os.path.exists("/proc/cpuinfo"):  # Linux
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    return platform.processor() or platform.machine()
 
 
 def machine() -> dict:
     return {
-        "cpu": platform.processor() or platform.machine(),
+        "cpu": cpu_model(),
         "cores_logical": psutil.cpu_count(),
         "cores_physical": psutil.cpu_count(logical=False),
+        "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
         "os": platform.platform(),
         "python": sys.version.split()[0],
-        "load_average": list(psutil.getloadavg()),
+        "load_average": [round(x, 2) for x in psutil.getloadavg()],
         "when": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
     }
 
 
 def ints(text: str) -> list[int]:
-    return [int(x) for x in text.split(",")]
+    return [int(x) for x in text.split(",") if x]
+
+
+def ratio(a: float, b: float) -> float | None:
+    return round(a / b, 2) if b else None
 
 
 def table(rows: list[dict]) -> str:
@@ -55,40 +74,126 @@ def table(rows: list[dict]) -> str:
             out.append(f"{r['engine']:15} {r['clients']:>5} {r['window']:>4} ERROR {r['error']}")
             continue
         base = ref.get((r["clients"], r["window"]))
-        ratio = f"{r['deliveries_per_s'] / base['deliveries_per_s']:.2f}" if base else "-"
+        x = f"{r['deliveries_per_s'] / base['deliveries_per_s']:.2f}" if base else "-"
         out.append(f"{r['engine']:15} {r['clients']:>5} {r['window']:>4} {r['deliveries_per_s']:>9.0f} "
-                   f"{ratio:>6} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f} "
+                   f"{x:>6} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f} "
                    f"{r['server_cpu_us_per_delivery']:>9.2f} {r['server_kib_per_client']:>8.1f} "
                    f"{r['join_s']:>7.2f} {r['generator_cpu_share']:>6.0%}")
-    out.append("gen cpu: the generator's CPU time / wall time (it shares the machine with the server)")
+    out.append("srv us/dl: server CPU time per delivery; gen cpu: the load generator's CPU time / wall "
+               "time (it shares the machine with the server)")
     return "\n".join(out)
 
 
-def plot(rows: list[dict], path: str) -> bool:
+def goals(rows: list[dict], target: str = TARGET, clients: int = 100, join_clients: int = 2000) -> dict:
+    """Issue 9's goals for ``target``, each with the measured values and whether it is met."""
+    def point(engine: str, n: int, w: int) -> dict | None:
+        found = [r for r in rows if r["engine"] == engine and r["clients"] == n
+                 and r["window"] == w and "error" not in r]
+        return found[0] if found else None
+
+    result: dict = {}
+    for w in (64, 256):
+        me, ref, thr = point(target, clients, w), point(REFERENCE, clients, w), point(THREADED, clients, w)
+        if not (me and ref):
+            continue
+        cpu, ref_cpu = me["server_cpu_us_per_delivery"], ref["server_cpu_us_per_delivery"]
+        result[f"cpu_per_delivery_W{w}"] = {
+            "us": round(cpu, 3), "reference_us": round(ref_cpu, 3),
+            "threaded_us": round(thr["server_cpu_us_per_delivery"], 3) if thr else None,
+            "ratio_to_reference": ratio(cpu, ref_cpu), "goal": "at most 0.5 x reference",
+            "met": cpu <= 0.5 * ref_cpu}
+        need = 1.8 if w == 256 else 1.0
+        speed, ref_speed = me["deliveries_per_s"], ref["deliveries_per_s"]
+        result[f"throughput_W{w}"] = {
+            "deliveries_per_s": round(speed), "reference": round(ref_speed),
+            "threaded": round(thr["deliveries_per_s"]) if thr else None,
+            "ratio_to_reference": ratio(speed, ref_speed),
+            "ratio_to_threaded": ratio(speed, thr["deliveries_per_s"]) if thr else None,
+            "generator_cpu_share": round(me["generator_cpu_share"], 2),
+            "goal": f"at least {need} x reference", "met": speed >= need * ref_speed}
+    me = point(target, clients, 1)
+    if me:
+        result["p99_W1"] = {"ms": round(me["p99_ms"], 3), "goal": "at most 1 ms", "met": me["p99_ms"] <= 1.0}
+    joins = [r for r in rows if r["engine"] == target and r["clients"] == join_clients and "error" not in r]
+    if joins:
+        j = joins[0]
+        result[f"join_{join_clients}"] = {
+            "seconds": round(j["join_s"], 2), "kib_per_client": round(j["server_kib_per_client"], 2),
+            "goal": "all joined within 10 s, at most 5 KiB each",
+            "met": j["join_s"] <= 10 and j["server_kib_per_client"] <= 5}
+    return result
+
+
+def goals_text(found: dict) -> str:
+    lines = [f"goals of issue 9 for {TARGET}, N=100 (join: N=2000):"]
+    for name, g in found.items():
+        values = ", ".join(f"{k}={v}" for k, v in g.items() if k not in ("goal", "met"))
+        lines.append(f"  {'met ' if g['met'] else 'MISS'} {name}: {values} ({g['goal']})")
+    return "\n".join(lines)
+
+
+def plot(rows: list[dict], out: str) -> list[str]:
+    """Draw results.png (the grid) and joins.png; returns the files written."""
     try:
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
         print("matplotlib is not installed: no plot", file=sys.stderr)
-        return False
-    good = [r for r in rows if "error" not in r]
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
-    for engine in dict.fromkeys(r["engine"] for r in good):
-        mine = [r for r in good if r["engine"] == engine]
-        labels = [f"N{r['clients']} W{r['window']}" for r in mine]
-        ax1.plot(labels, [r["deliveries_per_s"] for r in mine], marker="o", label=engine)
-        ax2.plot(labels, [r["p99_ms"] for r in mine], marker="o", label=engine)
-    ax1.set_title("deliveries per second")
-    ax2.set_title("p99 latency (ms)")
-    ax2.set_yscale("log")
-    for ax in (ax1, ax2):
-        ax.tick_params(axis="x", rotation=45)
-        ax.legend()
+        return []
+    good = [r for r in rows if "error" not in r and not r.get("join_only")]
+    engines = list(dict.fromkeys(r["engine"] for r in rows))
+    labels = list(dict.fromkeys(f"N{r['clients']} W{r['window']}" for r in good))
+    fig, axes = plt.subplots(2, 2, figsize=(12, 8))
+    panels = [("deliveries_per_s", "deliveries per second", "linear"),
+              ("server_cpu_us_per_delivery", "server CPU per delivery (µs)", "log"),
+              ("p99_ms", "p99 latency (ms)", "log"),
+              ("generator_cpu_share", "load generator's CPU (share of one core)", "linear")]
+    for ax, (key, title, scale) in zip(axes.flat, panels):
+        for engine in engines:
+            mine = {f"N{r['clients']} W{r['window']}": r[key] for r in good if r["engine"] == engine}
+            ax.plot(range(len(labels)), [mine.get(label, float("nan")) for label in labels],
+                    marker="o", label=engine)
+        ax.set_title(title)
+        ax.set_yscale(scale)
+        ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right")
+        ax.grid(alpha=0.3)
+    axes.flat[0].legend()
     fig.tight_layout()
-    fig.savefig(path)
+    written = [os.path.join(out, "results.png")]
+    fig.savefig(written[0])
     plt.close(fig)
-    return True
+
+    joined = [r for r in rows if "error" not in r and r["join_s"] > 0]
+    if joined:
+        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
+        for engine in engines:
+            by_n = {r["clients"]: r for r in joined if r["engine"] == engine}  # one per N
+            ns = sorted(by_n)
+            if ns:
+                ax1.plot(ns, [by_n[n]["join_s"] for n in ns], marker="o", label=engine)
+                ax2.plot(ns, [by_n[n]["server_kib_per_client"] for n in ns], marker="o", label=engine)
+        ax1.set_title("time for N clients to join, one after another (s)")
+        ax2.set_title("server memory per client (KiB)")
+        for ax in (ax1, ax2):
+            ax.set_xscale("log")
+            ax.set_xlabel("clients N")
+            ax.grid(alpha=0.3)
+            ax.legend()
+        fig.tight_layout()
+        written.append(os.path.join(out, "joins.png"))
+        fig.savefig(written[-1])
+        plt.close(fig)
+    return written
+
+
+def measure(engine: str, n: int, w: int, args: argparse.Namespace, duration: float,
+            max_lines: int) -> dict:
+    try:
+        return run(engine, n, w, args.line_bytes, duration, max_lines,
+                   join_timeout=args.join_timeout).as_dict()
+    except (LoadError, OSError) as exc:
+        return {"engine": engine, "clients": n, "window": w, "error": str(exc)}
 
 
 def main(argv: list[str] | None = None) -> list[dict]:
@@ -96,14 +201,19 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser.add_argument("--engines", default=",".join(ENGINES))
     parser.add_argument("--clients", type=ints, default=[10, 100, 1000])
     parser.add_argument("--windows", type=ints, default=[1, 64, 256])
+    parser.add_argument("--join-clients", type=ints, default=[2000],
+                        help="N for extra join-only points (event-loop engines and the reference)")
     parser.add_argument("--line-bytes", type=int, default=64)
     parser.add_argument("--duration", type=float, default=3.0, help="seconds of load per point")
     parser.add_argument("--max-lines", type=int, default=200_000, help="line budget per point")
+    parser.add_argument("--join-timeout", type=float, default=60.0,
+                        help="seconds all N clients may take to join")
     parser.add_argument("--out", default="benchmarks/results")
     parser.add_argument("--quick", action="store_true", help="N=3,10 W=1,8, 0.3 s: a smoke run")
     args = parser.parse_args(argv)
     if args.quick:
         args.clients, args.windows, args.duration, args.max_lines = [3, 10], [1, 8], 0.3, 2000
+        args.join_clients = []
     engines = []
     for engine in args.engines.split(","):
         reason = unavailable(engine)
@@ -111,22 +221,44 @@ def main(argv: list[str] | None = None) -> list[dict]:
             print(f"skipping {engine}: {reason}")
         else:
             engines.append(engine)
-    rows = []
+    described = machine()
+    psutil.cpu_percent()  # starts the count: the busy share of every core until the end
+    started = time.perf_counter()
+    rows: list[dict] = []
+    could_not_join: set[tuple[str, int]] = set()
     for n in args.clients:
         for w in args.windows:
             for engine in engines:
-                try:
-                    r = run(engine, n, w, args.line_bytes, args.duration, args.max_lines).as_dict()
-                except (LoadError, OSError) as exc:
-                    r = {"engine": engine, "clients": n, "window": w, "error": str(exc)}
+                if (engine, n) in could_not_join:
+                    r = {"engine": engine, "clients": n, "window": w,
+                         "error": f"not tried: {n} clients did not all join at a smaller window"}
+                else:
+                    r = measure(engine, n, w, args, args.duration, args.max_lines)
+                    if "joined within" in r.get("error", "") or "join phase" in r.get("error", ""):
+                        could_not_join.add((engine, n))
                 rows.append(r)
                 print(f"  {engine} N={n} W={w}: {r.get('deliveries_per_s', r.get('error'))}", flush=True)
+    for n in args.join_clients:
+        for engine in engines:
+            if engine.startswith("asyncio") or engine == REFERENCE:
+                r = measure(engine, n, 1, args, min(args.duration, 1.0), 200)
+                r["join_only"] = True
+                rows.append(r)
+                print(f"  {engine} N={n} joined in {r.get('join_s', r.get('error'))} s", flush=True)
+    described["load_average_after"] = [round(x, 2) for x in psutil.getloadavg()]
+    described["busy_share_during_run"] = round(psutil.cpu_percent() / 100, 2)
+    described["run_seconds"] = round(time.perf_counter() - started, 1)
+    found = goals(rows)
     print(table(rows))
+    print(goals_text(found))
+    print(f"machine: {described['cpu']}, {described['cores_logical']} cores; load average "
+          f"{described['load_average']} before, {described['load_average_after']} after; "
+          f"all cores {described['busy_share_during_run']:.0%} busy during the run")
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "results.json"), "w") as f:
-        json.dump({"machine": machine(), "args": vars(args), "results": rows}, f, indent=1)
-    if plot(rows, os.path.join(args.out, "results.png")):
-        print(f"plot: {os.path.join(args.out, 'results.png')}")
+        json.dump({"machine": described, "args": vars(args), "goals": found, "results": rows}, f, indent=1)
+    for path in plot(rows, args.out):
+        print(f"plot: {path}")
     print(f"results: {os.path.join(args.out, 'results.json')}")
     return rows
 

@@ -258,6 +258,9 @@ if __name__ == "__main__":
     reason = unavailable(name)
     if reason:
         sys.exit(f"{name}: {reason}")
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from loadgen import raise_descriptor_limit
+    raise_descriptor_limit(4096)  # N=2000 clients, each a socket here too
     profile = None
     if os.environ.get(PROFILE_VARIABLE):
         import cProfile
