@@ -29,6 +29,10 @@ CHECKS = {
     "check_handshake": ("05_handshake", ["receive", "clients", "nicknames"]),
     "check_ask_nickname": ("05_handshake", ["ask_nickname"]),
     "check_client": ("06_client", ["receive_messages"]),
+    "check_event_loop_read": ("09_one_thread_many_clients", ["on_readable", "Client", "clients"]),
+    "check_event_loop_write": ("09_one_thread_many_clients", ["on_writable", "Client", "clients"]),
+    "check_event_loop_drop": ("09_one_thread_many_clients", ["drop", "Client", "clients"]),
+    "check_event_loop": ("09_one_thread_many_clients", ["serve", "clients"]),
 }
 LESSONS = sorted({lesson for lesson, _ in CHECKS.values()})
 

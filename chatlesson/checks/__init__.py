@@ -15,12 +15,19 @@ from .broadcast import check_broadcast
 from .client import check_client
 from .commands import check_me, check_msg, check_refusal
 from .core import Result
+from .event_loop import (
+    check_event_loop,
+    check_event_loop_drop,
+    check_event_loop_read,
+    check_event_loop_write,
+)
 from .handle import check_handle
 from .handshake import check_ask_nickname, check_handshake
 from .panel import check_follow_members, check_log_html, check_start_receiving
 from .receive import check_receive
 
 __all__ = ["Result", "check_ask_nickname", "check_bind_and_listen", "check_broadcast",
-           "check_client", "check_follow_members", "check_handle", "check_handshake",
+           "check_client", "check_event_loop", "check_event_loop_drop", "check_event_loop_read",
+           "check_event_loop_write", "check_follow_members", "check_handle", "check_handshake",
            "check_log_html", "check_me", "check_msg", "check_receive", "check_refusal",
            "check_start_receiving"]
