@@ -34,7 +34,8 @@ def test_a_server_that_loses_lines_is_caught():
 def test_the_runner_prints_saves_and_skips(tmp_path, capsys):
     import run
     rows = run.main(["--engines", "selectors-ref,asyncio,no-such-engine", "--clients", "2",
-                     "--windows", "2", "--duration", "0.2", "--max-lines", "50", "--out", str(tmp_path)])
+                     "--windows", "2", "--join-clients", "", "--duration", "0.2", "--max-lines", "50",
+                     "--out", str(tmp_path)])
     out = capsys.readouterr().out
     expected = ["selectors-ref"] + ([] if servers.unavailable("asyncio") else ["asyncio"])
     assert [r["engine"] for r in rows] == expected
