@@ -1,10 +1,76 @@
+"""Fixtures shared by the tests, and the shared server suite's engines.
+
+Every socket-level test of the servers (test_server.py, test_lifecycle.py, test_limits.py,
+test_keepalive.py, the server part of test_portability.py) takes ``make_server`` or
+``engine_server`` and so runs against each engine: the lessons' threaded ``ChatServer`` and
+the event-loop server, with and without uvloop. Both must behave the same to a client.
+"""
+
+import importlib.util
+
 import pytest
 
 from chatlesson import ChatServer
 
+ENGINES = ["threads", "eventloop", "eventloop-uvloop"]
+
+
+def engine_factory(engine: str):
+    """(class, extra keyword arguments) for an engine, or skip the test if it is not available."""
+    if engine == "threads":
+        return ChatServer, {}
+    try:
+        from chatlesson.server.eventloop import EventLoopServer
+    except ModuleNotFoundError as missing:
+        if missing.name != "chatlesson.server.eventloop":
+            raise
+        pytest.skip("the event-loop server (chatlesson/server/eventloop.py) is not written yet")
+    if engine == "eventloop-uvloop":
+        if importlib.util.find_spec("uvloop") is None:
+            pytest.skip("uvloop is not installed (pip install chatlesson[fast])")
+        return EventLoopServer, {"use_uvloop": True}
+    return EventLoopServer, {"use_uvloop": False}
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request) -> str:
+    """The name of the server engine under test."""
+    return request.param
+
+
+@pytest.fixture
+def make_server(engine):
+    """``make_server(**options)``: a server of the engine under test, not started yet.
+
+    Takes ChatServer's arguments (``rules=``, ``flood_limit=``, ``limits=`` ...); every server
+    made is stopped after the test, whatever happened.
+    """
+    cls, extra = engine_factory(engine)
+    made = []
+
+    def make(host: str = "127.0.0.1", port: int = 0, **options):
+        server = cls(host, port, **extra, **options)
+        made.append(server)
+        return server
+
+    yield make
+    for server in made:
+        server.stop()
+
+
+@pytest.fixture
+def engine_server(make_server):
+    """A running server of the engine under test on 127.0.0.1, a free port."""
+    with make_server() as running:
+        yield running
+
 
 @pytest.fixture
 def server():
-    """A chat server on 127.0.0.1, a free port, stopped after the test."""
+    """A threaded chat server on 127.0.0.1, a free port, stopped after the test.
+
+    For tests about something else (the client, the panel, commands); tests about the
+    server itself take ``engine_server`` and run against every engine.
+    """
     with ChatServer(port=0) as running:
         yield running

@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import socket
 import time
+
+import pytest
+
+try:
+    import psutil
+except ImportError:  # an optional extra (bench): the tests that need it skip
+    psutil = None
 
 DEADLINE = 10.0  # seconds: generous, because a passing test never waits this long
 
@@ -80,3 +89,39 @@ def wait_until(predicate, timeout: float = DEADLINE, what: str = "condition") ->
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.005)
+
+
+def open_resources() -> int | None:
+    """This process's open file descriptors (POSIX) or handles (Windows); None without psutil."""
+    if psutil is None:
+        return None
+    me = psutil.Process()
+    return me.num_handles() if os.name == "nt" else me.num_fds()
+
+
+@contextlib.contextmanager
+def server_side_of(client: socket.socket):
+    """The server's socket for this client's connection (a duplicate, closed afterwards).
+
+    Found from outside the server, the same way for every engine: psutil lists this
+    process's TCP connections with their descriptors. Skips where that is not possible.
+    """
+    if psutil is None:
+        pytest.skip("finding the server's socket needs psutil (pip install chatlesson[bench])")
+    here, there = client.getsockname()[:2], client.getpeername()[:2]
+    deadline = time.monotonic() + DEADLINE
+    while True:
+        found = [c for c in psutil.Process().net_connections(kind="tcp")
+                 if tuple(c.laddr) == there and c.raddr and tuple(c.raddr) == here]
+        if found:
+            break
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no server-side connection for {here} -> {there}")
+        time.sleep(0.005)
+    if found[0].fd < 0:
+        pytest.skip("this system does not tell which descriptor a connection has")
+    sock = socket.socket(fileno=os.dup(found[0].fd))
+    try:
+        yield sock
+    finally:
+        sock.close()

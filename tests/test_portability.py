@@ -18,10 +18,11 @@ import threading
 import time
 
 import pytest
-from netutil import DEADLINE, RawClient
+from conftest import engine_factory
 
 from chatlesson import ChatClient, ChatServer
 from chatlesson.server import listening
+from netutil import DEADLINE, RawClient
 
 
 @pytest.fixture
@@ -52,9 +53,9 @@ def test_the_simulation_really_leaves_accept_asleep(bsd_listeners):
     listener.close()
 
 
-def test_stop_with_clients_joined_ends_promptly_as_on_macos(bsd_listeners):
+def test_stop_with_clients_joined_ends_promptly_as_on_macos(bsd_listeners, make_server):
     threads_before = set(threading.enumerate())
-    server = ChatServer(port=0).start()
+    server = make_server().start()
     clients = [ChatClient(server.address, f"user{n}") for n in range(5)]
     watcher = RawClient(server.address)
     assert watcher.line() == "Hii"
@@ -78,8 +79,8 @@ def test_stop_with_clients_joined_ends_promptly_as_on_macos(bsd_listeners):
         time.sleep(0.01)
 
 
-def test_start_and_stop_again_as_on_macos(bsd_listeners):
-    server = ChatServer(port=0)
+def test_start_and_stop_again_as_on_macos(bsd_listeners, make_server):
+    server = make_server()
     for _ in range(20):
         server.start()
         server.stop()
@@ -146,27 +147,29 @@ def test_the_checkers_wake_student_code_blocked_in_accept_as_on_macos(bsd_listen
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to this process would end it on Windows")
-def test_ctrl_c_on_the_command_line_stops_promptly_as_on_macos(bsd_listeners, monkeypatch):
+@pytest.mark.parametrize("engine", ["threads", "eventloop"])
+def test_ctrl_c_on_the_command_line_stops_promptly_as_on_macos(bsd_listeners, monkeypatch, engine):
     """chatlesson-server's Ctrl-C path: KeyboardInterrupt in serve_forever(), then stop()."""
     from chatlesson import server as server_module
 
+    ServerClass = engine_factory(engine)[0]
     threads_before = set(threading.enumerate())
     started = queue.Queue()
-    real_start = ChatServer.start
+    real_start = ServerClass.start
 
     def start(self):
         started.put(self)
         return real_start(self)
 
     serving = threading.Event()  # main() is inside its try: Ctrl-C now lands where it should
-    real_serve = ChatServer.serve_forever
+    real_serve = ServerClass.serve_forever
 
     def serve_forever(self):
         serving.set()
         return real_serve(self)
 
-    monkeypatch.setattr(ChatServer, "start", start)
-    monkeypatch.setattr(ChatServer, "serve_forever", serve_forever)
+    monkeypatch.setattr(ServerClass, "start", start)
+    monkeypatch.setattr(ServerClass, "serve_forever", serve_forever)
     interrupted_at = []
 
     def press_ctrl_c():
@@ -184,7 +187,7 @@ def test_ctrl_c_on_the_command_line_stops_promptly_as_on_macos(bsd_listeners, mo
 
     presser = threading.Thread(target=press_ctrl_c)
     presser.start()
-    assert server_module.main(["--port", "0"]) == 0
+    assert server_module.main(["--port", "0", "--engine", engine]) == 0
     took = time.monotonic() - interrupted_at[0]
     presser.join(DEADLINE)
     assert not presser.is_alive()

@@ -1,38 +1,50 @@
-"""One client's socket on the server, with its own writer thread.
+"""One client's socket on the threaded server, with its own writer thread.
 
-The tutorial calls ``client.send`` straight from ``broadcast``. Then one
-client that stops reading fills its socket buffer, ``send`` blocks, and the
-whole chat stops with it. Here every connection has an outgoing queue drained
-by its own writer thread: ``enqueue`` never blocks, and a client whose queue
-grows past ``max_pending_bytes`` is cut off instead of holding everyone up.
+The tutorial calls ``client.send`` straight from ``broadcast``. Then one client that stops
+reading fills its socket buffer, ``send`` blocks, and the whole chat stops with it. Here every
+connection has an outgoing queue drained by its own writer thread, so ``enqueue`` never blocks.
+
+What waits in the queue (plus what the writer has taken but not yet sent) is the connection's
+*pending* output. Whether it has waited too much is not decided here: after every change the
+connection asks its ``SlowReader`` (``chatlesson.core.limits``), and reports a "too slow"
+verdict to the server, which asks the rules what everyone should see.
 """
 
 from __future__ import annotations
 
 import socket
 import threading
+from collections.abc import Callable
 
-#: How many bytes may wait for a client that is not reading before it is dropped.
-MAX_PENDING_BYTES = 256 * 1024
+from ..core.limits import SlowReader
 
 #: How long a closing connection may take to flush its last lines, in seconds.
 FLUSH_TIMEOUT = 2.0
 
-SLOW_REASON = "too slow: stopped reading"
+#: Bytes handed to one ``send()``: small enough that the pending count follows the
+#: client's reading closely (a blocking ``send`` of megabytes returns only when all is sent).
+SEND_SIZE = 64 * 1024
 
 
 class Connection:
-    def __init__(self, sock: socket.socket, address, number: int,
-                 max_pending_bytes: int = MAX_PENDING_BYTES):
+    """A client's socket, its outgoing queue and the writer thread that drains it.
+
+    ``on_too_slow(conn)`` is called (from the writer thread, with no lock held) when the
+    slow reader rule says so while bytes drain; ``enqueue`` returns the same verdict to its
+    caller instead.
+    """
+
+    def __init__(self, sock: socket.socket, address, number: int, slow_reader: SlowReader,
+                 on_too_slow: Callable[[Connection], None]):
         self.sock = sock
         self.address = address
         self.number = number
-        self.max_pending_bytes = max_pending_bytes
-        self.close_reason: str | None = None
+        self._slow_reader = slow_reader
+        self._on_too_slow = on_too_slow
         self._chunks: list[bytes] = []
         self._pending = 0
         self._closing = False  # no more lines will be queued
-        self._ready = threading.Condition()
+        self._ready = threading.Condition()  # guards the four fields above and the slow reader
         self._writer = threading.Thread(target=self._write_loop, daemon=True,
                                         name=f"chatlesson-writer-{number}")
         self._writer.start()
@@ -40,31 +52,36 @@ class Connection:
     def __repr__(self) -> str:
         return f"<Connection {self.number} {self.address}>"
 
-    def enqueue(self, data: bytes) -> None:
-        """Queue bytes for this client; never blocks."""
+    @property
+    def pending(self) -> int:
+        """Bytes queued for this client and not yet handed to the kernel."""
+        with self._ready:
+            return self._pending
+
+    def enqueue(self, data: bytes) -> bool:
+        """Queue bytes for this client; never blocks. True: the client is now too slow."""
         with self._ready:
             if self._closing:
-                return
-            if self._pending + len(data) > self.max_pending_bytes:
-                self._closing = True
-                self.close_reason = SLOW_REASON
-                self._ready.notify()
-                overflow = True
-            else:
-                self._chunks.append(data)
-                self._pending += len(data)
-                self._ready.notify()
-                overflow = False
-        if overflow:
-            self.abort()
+                return False
+            self._chunks.append(data)
+            self._pending += len(data)
+            self._ready.notify()
+            return self._slow_reader.too_slow(self._pending)
 
-    def close_after_flush(self, reason: str | None = None) -> None:
+    def too_slow_now(self) -> bool:
+        """Ask the slow reader again with no new bytes (it answers by the clock)."""
+        with self._ready:
+            return not self._closing and self._slow_reader.too_slow(self._pending)
+
+    def recheck_at(self) -> float | None:
+        """When ``too_slow_now`` may next change its answer (None: only when bytes move)."""
+        with self._ready:
+            return None if self._closing else self._slow_reader.recheck_at()
+
+    def close_after_flush(self) -> None:
         """Send what is queued, then end the connection (its reader wakes up)."""
         with self._ready:
-            if not self._closing:
-                self._closing = True
-                if reason and self.close_reason is None:
-                    self.close_reason = reason
+            self._closing = True
             self._ready.notify()
         self._shutdown(socket.SHUT_RD)
 
@@ -100,12 +117,18 @@ class Connection:
                     self._ready.wait()
                 if not self._chunks:
                     return
-                data = b"".join(self._chunks)
+                data = memoryview(b"".join(self._chunks))
                 self._chunks.clear()
-            try:
-                self.sock.sendall(data)
-            except OSError:
-                self.abort()
-                return
-            with self._ready:
-                self._pending -= len(data)
+            while data:
+                try:
+                    sent = self.sock.send(data[:SEND_SIZE])
+                except OSError:
+                    self.abort()
+                    return
+                data = data[sent:]
+                with self._ready:
+                    self._pending -= sent
+                    too_slow = not self._closing and self._slow_reader.too_slow(self._pending)
+                if too_slow:
+                    self._on_too_slow(self)
+                    return
