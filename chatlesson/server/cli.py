@@ -1,4 +1,9 @@
-"""The ``chatlesson-server`` command: run a chat server until Ctrl-C."""
+"""The ``chatlesson-server`` command: run a chat server until Ctrl-C.
+
+Two engines serve the same chat (the same ``ChatRules``): ``eventloop``, one thread for every
+client (the default: it serves thousands), and ``threads``, the lessons' design with two
+threads per client. The options set the limits a server on a classroom network needs.
+"""
 
 from __future__ import annotations
 
@@ -7,41 +12,138 @@ import logging
 import os
 import sys
 
+from ..core.flood import DEFAULT_FLOOD_LIMIT, FloodLimit
+from ..core.limits import DEFAULT_LIMITS, Limits
 from ..core.protocol import DEFAULT_HOST, DEFAULT_PORT
-from .threaded import ChatServer
 
 #: The environment variable that holds the admin password (if --admin-password is not given).
 ADMIN_PASSWORD_VARIABLE = "CHATLESSON_ADMIN_PASSWORD"
 
+ENGINES = ("eventloop", "threads")
+
 log = logging.getLogger("chatlesson.server")
+
+
+def flood_limit(text: str) -> FloodLimit | None:
+    """``--flood-limit``: RATE/BURST, or off."""
+    try:
+        return FloodLimit.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def count_or_off(text: str) -> int | None:
+    """A limit on connections: a whole number of at least 1, or off (no limit)."""
+    if text.strip().lower() == "off":
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a whole number of at least 1, or off")
+    return value
+
+
+def seconds(text: str) -> float:
+    """A time in seconds, above 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r}: give a number of seconds above 0")
+    return value
+
+
+def seconds_or_off(text: str) -> float | None:
+    """A time limit in seconds (above 0), or off (no limit)."""
+    if text.strip().lower() == "off":
+        return None
+    try:
+        return seconds(text)
+    except argparse.ArgumentTypeError as exc:
+        raise argparse.ArgumentTypeError(f"{exc}, or off") from None
+
+
+def _shown(value) -> str:
+    return "off" if value is None else f"{value:g}"
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="chatlesson-server", description=main.__doc__)
+    p.add_argument("--host", default=DEFAULT_HOST,
+                   help="address to listen on (default %(default)s; 0.0.0.0 means every interface)")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT,
+                   help="port to listen on (default %(default)s; 0 picks a free one)")
+    p.add_argument("--admin-password", default=os.environ.get(ADMIN_PASSWORD_VARIABLE),
+                   help=f"the password for /admin (better: set {ADMIN_PASSWORD_VARIABLE}, which "
+                        "other users cannot see in the process list); without one, admin is off")
+    p.add_argument("--engine", choices=ENGINES, default="eventloop",
+                   help="eventloop: one thread serves every client, with uvloop when installed "
+                        "(default); threads: the lessons' design, two threads per client")
+    p.add_argument("--flood-limit", type=flood_limit, default=DEFAULT_FLOOD_LIMIT, metavar="RATE/BURST",
+                   help=f"how fast each member may send: RATE lines a second after bursts of BURST "
+                        f"lines (default {DEFAULT_FLOOD_LIMIT}), or off (for load tests)")
+    limits = DEFAULT_LIMITS
+    p.add_argument("--max-connections", type=count_or_off, default=limits.max_connections,
+                   metavar="N", help="connections the whole server accepts, or off "
+                                     f"(default {_shown(limits.max_connections)})")
+    p.add_argument("--max-per-host", type=count_or_off, default=limits.max_per_host, metavar="N",
+                   help="connections from one address, or off; a class behind one router shares "
+                        f"one address (default {_shown(limits.max_per_host)})")
+    p.add_argument("--handshake-seconds", type=seconds_or_off, default=limits.handshake_seconds,
+                   metavar="SECONDS", help="time a new connection has to choose a nickname, or off "
+                                           f"(default {_shown(limits.handshake_seconds)})")
+    p.add_argument("--dead-peer-seconds", type=seconds, default=limits.dead_peer_seconds,
+                   metavar="SECONDS", help="a vanished client (a laptop that slept) loses its "
+                                           "nickname within about this time "
+                                           f"(default {_shown(limits.dead_peer_seconds)})")
+    return p
+
+
+def server_class(engine: str) -> tuple[str, type]:
+    """The engine that will run and its class; the event-loop one is imported only if asked for."""
+    if engine == "eventloop":
+        try:
+            from .eventloop import EventLoopServer
+        except ModuleNotFoundError as missing:
+            if missing.name != f"{__package__}.eventloop":
+                raise
+            log.warning("the event-loop engine is not available in this version; using threads")
+        else:
+            return engine, EventLoopServer
+    from .threaded import ChatServer
+    return "threads", ChatServer
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run a chat server until Ctrl-C (the chatlesson-server command)."""
-    parser = argparse.ArgumentParser(prog="chatlesson-server", description=main.__doc__)
-    parser.add_argument("--host", default=DEFAULT_HOST,
-                        help="address to listen on (default %(default)s; 0.0.0.0 means every interface)")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT,
-                        help="port to listen on (default %(default)s; 0 picks a free one)")
-    parser.add_argument("--admin-password", default=os.environ.get(ADMIN_PASSWORD_VARIABLE),
-                        help=f"the password for /admin (better: set {ADMIN_PASSWORD_VARIABLE}, which "
-                             "other users cannot see in the process list); without one, admin is off")
-    args = parser.parse_args(argv)
+    args = parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s",
                         datefmt="%H:%M:%S", stream=sys.stdout)
     try:
-        server = ChatServer(args.host, args.port, admin_password=args.admin_password)
+        limits = Limits(max_connections=args.max_connections, max_per_host=args.max_per_host,
+                        handshake_seconds=args.handshake_seconds,
+                        dead_peer_seconds=args.dead_peer_seconds)
+        engine, cls = server_class(args.engine)
+        server = cls(args.host, args.port, admin_password=args.admin_password,
+                     flood_limit=args.flood_limit, limits=limits)
     except ValueError as exc:
         print(f"chatlesson-server: {exc}", file=sys.stderr)
         return 2
-    try:
-        server.start()
-    except OSError as exc:
-        print(f"chatlesson-server: cannot listen on {args.host}:{args.port}: {exc.strerror}",
-              file=sys.stderr)
-        return 1
-    log.info("press Ctrl-C to stop")
-    try:
+    try:  # from here on Ctrl-C stops the server, even in the middle of starting it
+        try:
+            server.start()
+        except OSError as exc:
+            print(f"chatlesson-server: cannot listen on {args.host}:{args.port}: {exc.strerror}",
+                  file=sys.stderr)
+            return 1
+        log.info("engine %s; flood limit %s; at most %s connections, %s per address; "
+                 "nickname within %s s", engine, args.flood_limit or "off",
+                 _shown(limits.max_connections), _shown(limits.max_per_host),
+                 _shown(limits.handshake_seconds))
+        log.info("press Ctrl-C to stop")
         server.serve_forever()
     except KeyboardInterrupt:
         log.info("Ctrl-C: stopping")
