@@ -111,3 +111,30 @@ def test_outbox_closes_each_connection_once_and_keeps_order():
     assert out.sends == [("a", "one"), ("b", "two"), ("a", "two")]
     assert out.closes == ["a"]
     assert out.lines_for("a") == ["one", "two"]
+
+
+def test_room_lists_stay_right_through_every_change():
+    """The rooms' member lists are cached; compare them with the members after every event."""
+    import random
+
+    chance = random.Random(9)
+    rules = ChatRules(admin_password="pw", flood_limit=None)
+    names = [f"n{i}" for i in range(12)]
+    for step in range(3000):
+        who = chance.choice(names)
+        if who not in rules.members:
+            rules.connect(who, ("10.0.0.1", step))
+            text = chance.choice([who, "bad nick"])
+        else:
+            text = chance.choice(["hi", "/join attic", "/join games", "/join lobby", "/quit",
+                                  f"/nick {chance.choice(names)}x", "/admin pw",
+                                  f"/kick {chance.choice(names)}", f"/mute {chance.choice(names)}"])
+        chatting = text == "hi" and rules.nick_of(who) is not None and not rules.members[who].muted
+        out = say(rules, who, text)
+        if chatting:  # a chat line reaches exactly the sender's room
+            assert [to for to, _ in out.sends] == rules.room_members(rules.members[who].room)
+        if chance.random() < 0.05:
+            rules.disconnect(chance.choice(names))
+        for room, _ in rules.rooms():
+            expected = [w for w, m in rules.members.items() if m.joined and m.room == room]
+            assert rules.room_members(room) == expected, (step, room)

@@ -30,8 +30,7 @@ class Outbox(Generic[Conn]):
         self.sends.append((to, line))
 
     def send_all(self, recipients: Iterable[Conn], line: str) -> None:
-        for to in recipients:
-            self.sends.append((to, line))
+        self.sends.extend([(to, line) for to in recipients])
 
     def close(self, who: Conn) -> None:
         if who not in self.closes:

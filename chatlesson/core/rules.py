@@ -91,7 +91,10 @@ class ChatRules(Generic[Conn]):
                  clock: Callable[[], float] = time.monotonic,
                  flood_limit: FloodLimit | None = DEFAULT_FLOOD_LIMIT,
                  limits: Limits = DEFAULT_LIMITS) -> None:
-        self.members: dict[Conn, Member] = {}  # joined ones in order of joining
+        #: Every connection, joined ones in order of joining. Read it freely; change it only
+        #: through the methods below, which keep the rooms' member lists up to date.
+        self.members: dict[Conn, Member] = {}
+        self._rooms: dict[str, tuple[Conn, ...]] = {}  # room -> its joined connections, cached
         self._by_nick: dict[str, Conn] = {}
         self._handshakes: dict[Conn, float] = {}  # not joined yet -> deadline, oldest first
         self._per_host: dict[object, int] = {}  # connections from each host
@@ -126,7 +129,15 @@ class ChatRules(Generic[Conn]):
 
     def room_members(self, room: str) -> list[Conn]:
         """The joined connections in ``room``, in joining order."""
-        return [who for who, m in self.members.items() if m.joined and m.room == room]
+        return list(self._in_room(room))
+
+    def _in_room(self, room: str) -> tuple[Conn, ...]:
+        """``room_members`` without the copy: every chat line needs it, so it is cached."""
+        members = self._rooms.get(room)
+        if members is None:
+            members = tuple(who for who, m in self.members.items() if m.nick is not None and m.room == room)
+            self._rooms[room] = members
+        return members
 
     def listed(self, room: str) -> list[str]:
         """The room's nicknames as member lists show them, admins marked."""
@@ -184,6 +195,7 @@ class ChatRules(Generic[Conn]):
 
     def move(self, who: Conn, room: str) -> None:
         self.members[who].room = room
+        self._rooms.clear()
 
     def make_admin(self, who: Conn) -> None:
         self.members[who].admin = True
@@ -208,6 +220,7 @@ class ChatRules(Generic[Conn]):
             return None
         if member.nick is not None:
             del self._by_nick[nick_key(member.nick)]
+            self._rooms.clear()
         self._handshakes.pop(who, None)
         host = host_of(member.address)
         if host is not None:
@@ -293,7 +306,7 @@ class ChatRules(Generic[Conn]):
         if member.muted:
             out.send(who, p.error("you are muted: your line was not delivered"))
             return out
-        out.send_all(self.room_members(member.room), p.chat_line(member.nick, text))
+        out.send_all(self._in_room(member.room), p.chat_line(member.nick, text))
         return out
 
     def disconnect(self, who: Conn, reason: str | None = None) -> Outbox[Conn]:
@@ -306,7 +319,7 @@ class ChatRules(Generic[Conn]):
         member = self.remove(who)
         if member is None or member.nick is None:
             return out
-        out.send_all(self.room_members(member.room), p.left(member.nick, member.room, reason))
+        out.send_all(self._in_room(member.room), p.left(member.nick, member.room, reason))
         out.log.append(f"{member.nick} left" + (f" ({reason})" if reason else ""))
         return out
 
@@ -360,6 +373,7 @@ class ChatRules(Generic[Conn]):
         out.send_all(self.members, goodbye)
         out.closes.extend(self.members)  # each once: the keys of a dict
         self.members.clear()
+        self._rooms.clear()
         self._by_nick.clear()
         self._handshakes.clear()
         self._per_host.clear()
@@ -399,6 +413,7 @@ class ChatRules(Generic[Conn]):
         self._by_nick[nick_key(nick)] = who
         self._handshakes.pop(who, None)
         self.members[who] = self.members.pop(who)  # member lists go in joining order
+        self._rooms.clear()
         if member.bucket is not None:  # the handshake's lines do not eat into the first burst
             member.bucket = TokenBucket(member.bucket.limit, self.clock)
         others = [w for w in self.room_members(member.room) if w != who]
