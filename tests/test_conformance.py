@@ -34,7 +34,7 @@ class ScriptServer:
     """A server script from tests/servers in a subprocess, killed at the end."""
 
     def __init__(self, script: str, *args: str):
-        self.process = subprocess.Popen([sys.executable, str(SERVERS / script), *args],
+        self.process = subprocess.Popen([sys.executable, str(SERVERS / script), *args],  # or a full path
                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         lines = queue.Queue()
         threading.Thread(target=lambda: lines.put(self.process.stdout.readline()), daemon=True).start()
@@ -98,6 +98,64 @@ def test_tutorial_design_fails_with_reasons_a_student_can_act_on():
     for result in report.results:
         if result.status == "skipped":
             assert result.problem.startswith("not run: it needs the check"), result
+
+
+#: A student's fixes to the tutorial's server, one after the other: (what is replaced, by what).
+FIXES = [
+    ("end every line with a newline and strip the nickname", [
+        ('client.send("Hii".encode("ascii"))', 'client.send("Hii\\n".encode("ascii"))'),
+        ('the chat!"', 'the chat!\\n"'),
+        ('"Connected to server!"', '"Connected to server!\\n"'),
+        ('client.recv(1024).decode("ascii")', 'client.recv(1024).decode("ascii").strip()')]),
+    ("announce as the protocol says, and treat b'' as the client leaving", [
+        ('"{} joined the chat!\\n"', '"*** {} joined\\n"'),
+        ('"{} left the chat!\\n"', '"*** {} left\\n"'),
+        ('        client.send("Connected to server!\\n".encode("ascii"))\n', ''),
+        ("            broadcast(text)",
+         "            if not text:\n                raise ConnectionError('left')\n"
+         "            broadcast(text)")]),
+    ("stamp each line with its sender's name", [
+        ("            broadcast(text)",
+         "            broadcast(nicknames[clients.index(client)].encode() + b': ' + text)")]),
+]
+
+#: Before each fix, the first check that fails, and words its hint must contain.
+NEXT_FAILURE = [("greeting", "no line end"), ("join", "*** ada joined"), ("chat", "sender's nickname")]
+
+
+def test_each_fix_to_the_tutorial_design_reveals_the_next_reason(tmp_path):
+    """A student who fixes what the checker says meets the next problem, then passes."""
+    source = (SERVERS / "tutorial_server.py").read_text(encoding="utf-8")
+    for step in range(len(FIXES) + 1):
+        script = tmp_path / f"tutorial_fixed_{step}.py"
+        script.write_text(source, encoding="utf-8")
+        with ScriptServer(script, "0") as server:
+            report = run_checks("127.0.0.1", server.port, ("tutorial",), step_timeout=1.5)
+        if step == len(FIXES):
+            assert report.passed, report.to_text()
+            break
+        name, words = NEXT_FAILURE[step]
+        failed = [r for r in report.results if r.status == "failed"]
+        assert failed and failed[0].name == name, report.to_text()
+        assert words in failed[0].hint, failed[0].hint
+        for old, new in FIXES[step][1]:
+            assert old in source, (FIXES[step][0], old)
+            source = source.replace(old, new)
+
+
+def test_a_server_whose_accept_loop_stopped_is_named_once():
+    with ScriptServer("broken_server.py", "deaf", "0") as server:
+        report = timed("server whose accept loop stops", run_checks("127.0.0.1", server.port))
+    results = by_name(report)
+    assert results["greeting"].passed
+    assert results["join"].status == "failed"
+    assert "accept loop has stopped" in results["join"].problem
+    assert "traceback" in results["join"].hint
+    later = [r for r in report.results if r.name not in ("greeting", "join")]
+    assert {r.problem for r in later} == {"not run: the server no longer greets new clients",
+                                          "not run: it needs the check 'join', which did not pass"}
+    assert results["silent_client"].problem == "not run: the server no longer greets new clients"
+    assert report.opened == report.closed
 
 
 def test_lesson05_server_passes_the_tutorial_level_and_fails_the_robust_one_for_its_real_flaws():

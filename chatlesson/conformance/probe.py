@@ -130,7 +130,8 @@ class Probe:
             self._eof = True
             raise self._failure(f"the server closed {self.label}'s connection", expected)
         self._buffer += data
-        self.greeted = self.greeted or self._buffer.startswith(b"Hii")
+        if not self.greeted and self._buffer.startswith(b"Hii"):
+            self.greeted = self.run.greeted_once = True
         if b"\n" not in self._buffer and len(self._buffer) > MAX_UNFINISHED:
             raise self._failure(f"{self.label} received {len(self._buffer)} bytes without a line end",
                                 expected, hint="Every line the server sends ends with \\n, and "

@@ -64,7 +64,9 @@ class Run:
         self._open: list[socket.socket] = []
         self._tag = secrets.token_hex(2)  # our nicknames never meet a real user's
         self._count = 0
-        self.unreachable = False
+        self.unreachable = False  # a connection was refused
+        self.greeted_once = False  # some connection of this run got Hii
+        self.deaf = False         # connections are accepted (or queued) but no longer greeted
         self.last_sent: str | None = None  # "ada sent 'hi\n'": the evidence a failure shows
         self.ours: set[str] = set()        # nicknames the current check uses
         self.probes: list[Probe] = []      # connections of the current check, in order
@@ -123,10 +125,13 @@ class Run:
             if probe.sock in self._open and probe.greeted and probe.last_sent is None:
                 # Asked for a nickname and never answered: answer before leaving, because an
                 # accept loop that waits for the answer may fail on a client that vanished.
+                nick = self.nick("bye")
                 try:
-                    probe.sock.sendall(f"{self.nick('bye')}\n".encode())
+                    probe.sock.sendall(f"{nick}\n".encode())
                 except OSError:
-                    pass
+                    continue
+                probe.quietly_await(like(rf".*{nick}.*", nick), SETTLE_TIME)
+                probe.drain(SETTLE_TIME / 3)
             if failed and probe.sock in self._open:
                 probe.drain(SETTLE_TIME / 3)
         members = [p for p in probes if p.nick and p.sock in self._open]

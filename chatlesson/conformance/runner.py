@@ -10,6 +10,12 @@ from .report import Report, Result
 from .run import RUN_BUDGET, STEP_TIMEOUT, Run
 
 
+DEAF_HINT = ("Earlier in this run the server greeted newcomers, and now it does not: its accept "
+             "loop probably ended with an exception (look for a traceback in its output: e.g. "
+             "send() to a client that has left raises BrokenPipeError) or waits for something. "
+             "Catch errors about one client so that they end that client only.")
+
+
 def run_checks(host: str, port: int, levels=LEVELS, *, step_timeout: float = STEP_TIMEOUT,
                budget: float = RUN_BUDGET, on_result=None) -> Report:
     """Check the server at ``host:port``; ``on_result(result)`` is called after each check."""
@@ -37,6 +43,9 @@ def _run_one(run: Run, item, status_of: dict[str, str]) -> Result:
     if blocked:
         result.problem = f"not run: it needs the check {blocked[0]!r}, which did not pass"
         return result
+    if run.deaf:
+        result.problem = "not run: the server no longer greets new clients"
+        return result
     if time.monotonic() >= run.ends_at:
         result.problem = "not run: the run's time budget was used up"
         return result
@@ -56,5 +65,27 @@ def _run_one(run: Run, item, status_of: dict[str, str]) -> Result:
         result.problem = f"the checker failed: {type(exc).__name__}: {exc}"
     finally:
         run.close_all(run.probes, failed=result.status != "passed")
+    if result.status == "failed" and run.greeted_once and not run.unreachable:
+        _diagnose(run, result)
     result.seconds = time.monotonic() - started
     return result
+
+
+def _diagnose(run: Run, result: Result) -> None:
+    """After a failure, see whether the server still greets a newcomer; if not, say so.
+
+    A server whose accept loop died (or is stuck) fails every check after that in ways
+    that hide the cause; naming it once, and skipping the rest, is what a student can act on.
+    """
+    try:
+        newcomer = run.connect("newcomer")
+        newcomer.starts_with(b"Hii", "'Hii\\n'")
+    except OutOfTime:
+        pass
+    except CheckFailed:
+        run.deaf = True
+        result.problem += ("; then a new client got no Hii any more: the server's accept loop "
+                           "has stopped or is stuck")
+        result.hint = DEAF_HINT  # the first hint was about a symptom of this
+    finally:
+        run.close_all(run.probes)

@@ -10,7 +10,9 @@ MODE is one of:
   moment (right away, after ``Hii``, after the nickname, or after a few lines);
 * ``blocking``: a correct chat for the tutorial level whose broadcast waits in
   ``sendall`` for every client in turn, with small socket buffers, so that one client
-  that stops reading soon holds up everyone.
+  that stops reading soon holds up everyone;
+* ``deaf``: the same chat, whose accept loop stops after three clients (as if it had
+  died of an exception) while the listening socket stays open.
 
 The port actually used is printed first. Run it in a subprocess and kill it.
 """
@@ -60,7 +62,8 @@ def send_all(text):
 
 
 def blocking(client):
-    client.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+    if MODE == "blocking":
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
     client.sendall(b"Hii\n")
     reader = client.makefile("rb")
     nickname = reader.readline().decode().strip()
@@ -82,7 +85,7 @@ def serve(client):
             spin(client)
         elif MODE == "random":
             random_close(client, chance.randrange(5))
-        elif MODE == "blocking":
+        elif MODE in ("blocking", "deaf"):
             blocking(client)
     except OSError:
         pass
@@ -92,9 +95,10 @@ def serve(client):
 
 listener = socket.create_server(("127.0.0.1", PORT))
 print(f"listening on 127.0.0.1:{listener.getsockname()[1]}", flush=True)
-while True:
+for _ in range(3 if MODE == "deaf" else sys.maxsize):
     connection, _ = listener.accept()
     if MODE == "stall":
         held.append(connection)
     else:
         threading.Thread(target=serve, args=(connection,), daemon=True).start()
+threading.Event().wait()  # deaf: connections now wait in the listen queue for ever
