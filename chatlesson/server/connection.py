@@ -44,6 +44,8 @@ class Connection:
         self._chunks: list[bytes] = []
         self._pending = 0
         self._closing = False  # no more lines will be queued
+        #: Over the soft limit after the last ``enqueue``: the server must keep time for it.
+        self.over_soft = False
         self._ready = threading.Condition()  # guards the four fields above and the slow reader
         self._writer = threading.Thread(target=self._write_loop, daemon=True,
                                         name=f"chatlesson-writer-{number}")
@@ -66,7 +68,9 @@ class Connection:
             self._chunks.append(data)
             self._pending += len(data)
             self._ready.notify()
-            return self._slow_reader.too_slow(self._pending)
+            too_slow = self._slow_reader.too_slow(self._pending)
+            self.over_soft = self._slow_reader.recheck_at() is not None
+            return too_slow
 
     def too_slow_now(self) -> bool:
         """Ask the slow reader again with no new bytes (it answers by the clock)."""

@@ -342,7 +342,7 @@ class ChatServer:
             if conn.enqueue(data):
                 if conn not in too_slow:
                     too_slow.append(conn)
-            elif conn not in self._watched and conn.recheck_at() is not None:
+            elif conn.over_soft and conn not in self._watched:
                 self._watched.add(conn)  # over the soft limit: the accept loop keeps its time
                 self._wake()
         for conn in out.closes:
