@@ -97,7 +97,8 @@ class JupyterLab:
                 return
             except (urllib.error.URLError, ConnectionError):
                 if time.monotonic() > deadline:
-                    raise TimeoutError(f"JupyterLab did not answer in {START_TIMEOUT} s:\n{self.log()}")
+                    raise TimeoutError(f"JupyterLab did not answer in {START_TIMEOUT} s:\n"
+                                       f"{self.log()}") from None
                 time.sleep(0.1)  # polling a server that is starting, under a deadline
 
     def api(self, method: str, path: str):
