@@ -94,7 +94,7 @@ class ChatRules(Generic[Conn]):
         #: Every connection, joined ones in order of joining. Read it freely; change it only
         #: through the methods below, which keep the rooms' member lists up to date.
         self.members: dict[Conn, Member] = {}
-        self._rooms: dict[str, tuple[Conn, ...]] = {}  # room -> its joined connections, cached
+        self._rooms: dict[str, list[Conn]] = {}  # room -> its joined connections, cached
         self._by_nick: dict[str, Conn] = {}
         self._handshakes: dict[Conn, float] = {}  # not joined yet -> deadline, oldest first
         self._per_host: dict[object, int] = {}  # connections from each host
@@ -124,25 +124,35 @@ class ChatRules(Generic[Conn]):
 
     def nicks(self, room: str | None = None) -> list[str]:
         """Nicknames of joined members (of one room, if given), in joining order."""
-        return [m.nick for m in self.members.values()
-                if m.nick is not None and (room is None or m.room == room)]
+        if room is None:
+            return [m.nick for m in self.members.values() if m.nick is not None]
+        members = self.members
+        return [nick for who in self._in_room(room) if (nick := members[who].nick) is not None]
 
     def room_members(self, room: str) -> list[Conn]:
         """The joined connections in ``room``, in joining order."""
         return list(self._in_room(room))
 
-    def _in_room(self, room: str) -> tuple[Conn, ...]:
-        """``room_members`` without the copy: every chat line needs it, so it is cached."""
+    def _in_room(self, room: str) -> list[Conn]:
+        """``room_members`` without the copy (do not change it): every chat line needs it,
+        so it is kept, and rebuilt from ``members`` after a change it does not follow."""
         members = self._rooms.get(room)
         if members is None:
-            members = tuple(who for who, m in self.members.items() if m.nick is not None and m.room == room)
+            members = [who for who, m in self.members.items() if m.nick is not None and m.room == room]
             self._rooms[room] = members
         return members
 
     def listed(self, room: str) -> list[str]:
         """The room's nicknames as member lists show them, admins marked."""
-        admins = {m.nick for m in self.members.values() if m.nick is not None and m.admin}
-        return p.member_list(self.nicks(room), admins)
+        nicks: list[str] = []
+        admins: set[str] = set()
+        for who in self._in_room(room):
+            member = self.members[who]
+            if member.nick is not None:  # always, for a member of a room
+                nicks.append(member.nick)
+                if member.admin:
+                    admins.add(member.nick)
+        return p.member_list(nicks, admins)
 
     def rooms(self) -> list[tuple[str, int]]:
         """Every room with its head count: the lobby first, then by name."""
@@ -220,7 +230,8 @@ class ChatRules(Generic[Conn]):
             return None
         if member.nick is not None:
             del self._by_nick[nick_key(member.nick)]
-            self._rooms.clear()
+            if member.room in self._rooms:
+                self._rooms[member.room].remove(who)
         self._handshakes.pop(who, None)
         host = host_of(member.address)
         if host is not None:
@@ -409,14 +420,14 @@ class ChatRules(Generic[Conn]):
             out.send(who, p.error(problem))
             out.send(who, p.NICK_REQUEST)
             return out
+        others = self.room_members(member.room)  # before ``who`` is in it
         member.nick = nick
         self._by_nick[nick_key(nick)] = who
         self._handshakes.pop(who, None)
         self.members[who] = self.members.pop(who)  # member lists go in joining order
-        self._rooms.clear()
+        self._in_room(member.room).append(who)  # the newest member comes last
         if member.bucket is not None:  # the handshake's lines do not eat into the first burst
             member.bucket = TokenBucket(member.bucket.limit, self.clock)
-        others = [w for w in self.room_members(member.room) if w != who]
         out.send(who, p.welcome(nick, member.room, self.listed(member.room)))
         out.send_all(others, p.joined(nick, member.room))
         out.log.append(f"{nick} joined from {_address(member.address)}")
