@@ -3,7 +3,8 @@
 On macOS and the BSDs, ``shutdown()`` of a listening socket raises ENOTCONN and does not wake a
 thread blocked in ``accept()``; ``close()`` does not wake it either (as on Linux). A server whose
 stop relies on either hangs there. The ``bsd_listeners`` fixture makes this Linux machine behave
-that way, so the tests below fail on a stop that relies on Linux.
+that way, so the tests below fail on a stop that relies on Linux. The tests about a server run
+against every engine (``make_server``, see conftest.py).
 """
 
 from __future__ import annotations
