@@ -5,13 +5,16 @@ Each test runs against the threaded ``ChatServer`` and the event-loop server (se
 readers) are in test_limits.py, starting and stopping in test_lifecycle.py.
 """
 
+import ast
 import queue
 import socket
 import struct
 import threading
+from pathlib import Path
 
 import pytest
 
+import chatlesson.server
 from chatlesson import ChatClient, ChatRules, ChatServer
 from chatlesson.core.protocol import MAX_LINE_BYTES
 from netutil import RawClient, server_side_of, wait_until
@@ -321,3 +324,26 @@ def test_a_failing_callback_loses_that_line_only(server, caplog):
         assert seen.get(timeout=5) == "ada: after"
         assert ada.connected
     assert "on_message failed" in caplog.text
+
+
+# --- The servers only move bytes ------------------------------------------------------
+
+SERVER_MODULES = sorted((Path(chatlesson.server.__file__).parent).glob("*.py"))
+
+#: What a server may take from the protocol: transport facts, not the chat's words.
+TRANSPORT_NAMES = {"CONNECTION_LOST", "DEFAULT_HOST", "DEFAULT_PORT", "ENCODING", "MAX_LINE_BYTES",
+                   "encode_line"}
+
+
+@pytest.mark.parametrize("path", SERVER_MODULES, ids=lambda path: path.name)
+def test_no_server_module_takes_a_chat_decision_of_its_own(path):
+    """Every line a user reads comes from chatlesson.core: a second server copies nothing."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").endswith("protocol"):
+            taken = {alias.name for alias in node.names} - TRANSPORT_NAMES
+            assert not taken, f"{path.name} builds chat lines itself with {sorted(taken)}"
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            text = node.value
+            assert not text.startswith(("!!! ", "*** ")) and text != "Hii", \
+                f"{path.name} writes a chat line of its own: {text!r}"
