@@ -130,6 +130,7 @@ class EventLoopServer:
         if self._thread is not None:
             raise RuntimeError("this server is already started")
         listener = listening_socket(self.host, self.requested_port)
+        self._reopen_rules()
         try:
             loop = new_event_loop(self.use_uvloop)
         except BaseException:
@@ -167,6 +168,14 @@ class EventLoopServer:
         self._address = None
         self._stopped.set()
         log.info("stopped")
+
+    def _reopen_rules(self) -> None:
+        """Rules that saw ``shutdown()`` refuse newcomers: let them in again on a restart."""
+        reopen = getattr(self.rules, "reopen", None)
+        if reopen is not None:
+            reopen()
+        elif getattr(self.rules, "_shut_down", False):  # TODO(issue 9): until ChatRules.reopen()
+            self.rules._shut_down = False
 
     def serve_forever(self) -> None:
         """Start if needed and block until ``stop()`` (for the command line)."""
@@ -213,8 +222,16 @@ class EventLoopServer:
             except BaseException as exc:
                 result.set_exception(exc)
 
-        loop.call_soon_threadsafe(run)
-        return result.result()
+        try:
+            loop.call_soon_threadsafe(run)
+        except RuntimeError:  # the loop has just ended: nothing changes the rules any more
+            return function()
+        while True:
+            try:
+                return result.result(timeout=0.1)
+            except concurrent.futures.TimeoutError:
+                if not thread.is_alive():  # stopped before it got to our call
+                    return function()
 
     def __repr__(self) -> str:
         where = "{}:{}".format(*self.address) if self.running else "stopped"

@@ -51,7 +51,13 @@ class Switchboard:
 
     def connected(self, conn: Connection) -> None:
         self.connections.add(conn)
-        self.carry_out(self.rules.connect(conn, conn.address))
+        try:
+            out = self.rules.connect(conn, conn.address)
+        except Exception:
+            log.exception("the chat rules failed on a new connection from %s", conn.address)
+            conn.abort()  # the rules do not know it: it cannot chat
+            return
+        self.carry_out(out)
         self._arm_expiry()
 
     def line(self, conn: Connection, line: bytes | LineTooLong) -> None:
@@ -64,9 +70,14 @@ class Switchboard:
 
     def lost(self, conn: Connection, exc: Exception | None) -> None:
         self.connections.discard(conn)
-        self.carry_out(self.rules.disconnect(conn, None if exc is None else CONNECTION_LOST))
         if self._all_gone is not None and not self.connections:
             self._all_gone.set()
+        try:
+            out = self.rules.disconnect(conn, None if exc is None else CONNECTION_LOST)
+        except Exception:
+            log.exception("the chat rules failed on the end of %r", conn)
+            return
+        self.carry_out(out)
 
     def too_slow(self, conn: Connection) -> None:
         conn.abort()
