@@ -311,3 +311,9 @@ def test_default_slow_reader_uses_the_default_limits():
     assert reader.limits == DEFAULT_LIMITS
     assert reader.too_slow(256 * 1024) is False
     assert reader.too_slow(8 * 1024 * 1024 + 1) is True
+
+
+@pytest.mark.parametrize("options", [{"burst": 0}, {"per_second": 0}, {"per_second": -1}])
+def test_a_flood_limit_that_lets_nothing_through_is_refused(options):
+    with pytest.raises(ValueError, match="rate above 0"):
+        FloodLimit(**options)
