@@ -13,6 +13,19 @@ Time comes from the injected ``clock``: the handshake deadline is a clock
 time the server asks for (``next_deadline``) and reports back on
 (``expire``), never a socket timeout.
 
+A server's whole life with the rules, whatever its engine::
+
+    out = rules.connect(conn, address)        # greet it, or refuse it (full, banned...)
+    out = rules.line(conn, line)              # each line from LineBuffer; if it raises:
+    out = rules.failed(conn)                  #   tell the sender, log the traceback
+    out = rules.disconnect(conn)              # end of stream (CONNECTION_LOST on an error)
+    out = rules.too_slow(conn)                # when its SlowReader says so; abort it
+    out = rules.expire()                      # at rules.next_deadline()
+    out = rules.shutdown()                    # on stop; flush briefly, close everything
+
+and after each call it sends ``out.sends`` in order, closes ``out.closes``
+once their lines are sent, and logs ``out.log``.
+
 Connections are identified by any hashable value the caller chooses: the
 threaded server passes its connection objects, tests pass plain strings.
 ``ChatRules[Connection]`` says which, for a type checker.
