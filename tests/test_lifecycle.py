@@ -30,12 +30,7 @@ def test_start_stop_100_times_leaks_neither_threads_nor_sockets(make_server):
     assert open_resources() == resources
 
 
-def test_stop_is_idempotent_and_a_stopped_server_can_start_again(make_server, engine, request):
-    if engine.startswith("eventloop"):
-        # Known gap (issue 9): ChatRules.shutdown() refuses every later connect, and the
-        # event-loop server keeps its rules across a restart; ChatServer reopens them.
-        request.applymarker(pytest.mark.xfail(reason="EventLoopServer: restarted rules still "
-                                                     "refuse newcomers", strict=False))
+def test_stop_is_idempotent_and_a_stopped_server_can_start_again(make_server):
     threads = set(threading.enumerate())
     server = make_server()
     server.start()
