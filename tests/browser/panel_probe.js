@@ -100,7 +100,7 @@
       });
       return problems;
     },
-    // Words (at most maxLength letters) that the layout breaks across lines.
+    // Words (at most maxLength characters) that the layout breaks across lines.
     cutWords: (maxLength) => {
       const cut = [];
       for (const panel of panels()) {
@@ -108,8 +108,10 @@
         for (let node = walker.nextNode(); node; node = walker.nextNode()) {
           const parent = node.parentElement;
           if (!parent || parent.closest('select, option, style, script') || !visible(parent)) continue;
-          for (const match of node.data.matchAll(/[#@]?[\p{L}\p{N}_]+/gu)) {
-            if (match[0].length > maxLength) continue;
+          // Whole words only: a token longer than the line may break anywhere,
+          // and a hyphen or a slash is a place to break.
+          for (const match of node.data.matchAll(/\S+/gu)) {
+            if (match[0].length > maxLength || /[-/\u2010-\u2014]/.test(match[0])) continue;
             const range = document.createRange();
             range.setStart(node, match.index);
             range.setEnd(node, match.index + match[0].length);
