@@ -52,6 +52,8 @@ class Result:
     server_cpu_us_per_delivery: float = 0.0
     server_kib_per_client: float = 0.0
     join_s: float = 0.0
+    join_server_cpu_s: float = 0.0     # CPU seconds each side spent while the clients joined
+    join_generator_cpu_s: float = 0.0
     generator_cpu_s: float = 0.0
     generator_cpu_share: float = 0.0  # generator CPU seconds / wall seconds
     problems: list[str] = field(default_factory=list)
@@ -134,7 +136,6 @@ def _measure(result: Result, server: psutil.Process, port: int, duration: float,
              max_lines: int, timeout: float, join_timeout: float) -> None:
     sel = selectors.DefaultSelector()
     rss_before = server.memory_info().rss
-    cpu_gen0 = time.process_time()
     members: list[_Client] = []
     latencies: list[int] = []
     in_flight = 0
@@ -197,6 +198,7 @@ def _measure(result: Result, server: psutil.Process, port: int, duration: float,
 
     # Join, one after another (each waits for its welcome), timed as a whole.
     join_start = time.perf_counter()
+    join_cpu_server0, join_cpu_gen0 = _cpu(server), time.process_time()
     join_deadline = join_start + join_timeout
     for index in range(result.clients):
         if time.perf_counter() > join_deadline:
@@ -211,6 +213,8 @@ def _measure(result: Result, server: psutil.Process, port: int, duration: float,
         sel.register(sock, selectors.EVENT_READ, client)
         pump(min(time.perf_counter() + timeout, join_deadline), lambda client=client: client.joined)
     result.join_s = time.perf_counter() - join_start
+    result.join_server_cpu_s = _cpu(server) - join_cpu_server0
+    result.join_generator_cpu_s = time.process_time() - join_cpu_gen0
     result.server_kib_per_client = (server.memory_info().rss - rss_before) / 1024 / result.clients
     pad = b"x" * max(0, result.line_bytes - 40)
     turn = 0
