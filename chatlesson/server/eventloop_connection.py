@@ -19,12 +19,7 @@ from typing import TYPE_CHECKING, cast
 
 from ..core.framing import LineBuffer
 from ..core.limits import SlowReader
-
-try:
-    from .keepalive import enable_keepalive
-except ImportError:  # until chatlesson/server/keepalive.py (issue 9) is committed
-    def enable_keepalive(sock: object, seconds: float) -> object:
-        return None
+from .keepalive import enable_keepalive
 
 if TYPE_CHECKING:
     from .eventloop_switchboard import Switchboard
@@ -63,13 +58,16 @@ class Connection(asyncio.Protocol):
         self.transport.set_write_buffer_limits(high=soft, low=soft)  # pause_writing once over soft
         sock = transport.get_extra_info("socket")
         if sock is not None:
+            # Lines go out at once, not held back by Nagle's algorithm (asyncio sets this only
+            # for some sockets), and keepalive notices a peer that vanished without a word.
             try:
-                # Lines go out at once, not held back by Nagle's algorithm (asyncio sets this
-                # itself only for sockets it made); keepalive finds peers that vanished.
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                enable_keepalive(sock, self.board.limits.dead_peer_seconds)
             except OSError as exc:
-                log.warning("socket options for %r: %s", self, exc)
+                log.warning("no TCP_NODELAY for %r: %s", self, exc)
+            try:
+                enable_keepalive(sock, self.board.limits.dead_peer_seconds)
+            except (OSError, AttributeError) as exc:  # AttributeError: a transport's socket
+                log.warning("no keepalive for %r: %s", self, exc)  # may lack ioctl (Windows)
         self.board.connected(self)
 
     def data_received(self, data: bytes) -> None:
