@@ -295,6 +295,16 @@ def test_check_server_prints_a_table_without_timings(server, capsys):
     assert html.startswith("<table") and "greeting" in html
 
 
+def test_with_a_tag_a_failing_report_reads_the_same_every_run():
+    texts = []
+    for _ in range(2):
+        with ScriptServer("lesson05_server.py") as server:
+            report = run_checks("127.0.0.1", server.port, ("commands",), tag="x", step_timeout=1)
+            texts.append(report.to_text(timing=False))
+    assert texts[0] == texts[1]
+    assert "127.0.0.1" not in texts[0] and "'adax1: /who\\n'" in texts[0]
+
+
 def test_html_escapes_what_the_server_sent():
     with ScriptServer("broken_server.py", "random", "0", "3") as server:
         report = run_checks("127.0.0.1", server.port, ("tutorial",))

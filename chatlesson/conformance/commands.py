@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .probe import exact, like
+from .probe import CheckFailed, exact, like
 from .registry import check
 from .run import joined_line, left_line
 
@@ -29,8 +29,10 @@ def who(run):
     names = [name.lstrip("@") for name in reply.split(": ", 1)[1].split(", ")]
     for member in (ada, bob):
         if member.nick not in names:
-            ada.expect(exact(f"*** Online in #lobby: ..., {member.nick}, ..."),
-                       hint="/who names everyone in the room, you included.")
+            raise CheckFailed(f"/who does not name {member.label}", sent="ada sent '/who\\n'",
+                              expected=f"a list with {ada.nick} and {bob.nick}",
+                              arrived=reply + "\n",
+                              hint="/who names everyone in the room, you included.")
 
 
 @check("commands", "rooms", "/join moves you to a room; lines stay in their room")

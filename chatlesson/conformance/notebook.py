@@ -10,14 +10,16 @@ from .runner import run_checks
 
 
 def check_server(host: str = "127.0.0.1", port: int = 11826, level: str = "all", *,
-                 step_timeout: float = STEP_TIMEOUT, budget: float = RUN_BUDGET):
+                 step_timeout: float = STEP_TIMEOUT, budget: float = RUN_BUDGET,
+                 tag: str | None = None):
     """Check the server at ``host:port`` and show a table of the results; returns the Report.
 
-    The table is HTML in JupyterLab, with the same results as plain text beside it (without
-    timings, so a stored notebook output stays the same run to run).
+    The table is HTML in JupyterLab, with the same results as plain text beside it, without
+    the port or timings. Give a ``tag`` (say ``"x"``) for the same words every run: the
+    checker's nicknames are ``ada<tag><n>``, with a random tag by default.
     """
     levels = LEVELS if level == "all" else (level,)
-    report = run_checks(host, port, levels, step_timeout=step_timeout, budget=budget)
+    report = run_checks(host, port, levels, step_timeout=step_timeout, budget=budget, tag=tag)
     ipython = sys.modules.get("IPython")
     if ipython is not None and ipython.get_ipython() is not None:
         from IPython.display import display

@@ -75,7 +75,9 @@ class Report:
         return text
 
     def to_text(self, timing: bool = True) -> str:
-        lines = [f"chatlesson-check {self.server}: levels {', '.join(self.levels)}"]
+        """The report for people; ``timing=False`` leaves out what changes run to run (port, times)."""
+        where = f" {self.server}" if timing else ""
+        lines = [f"chatlesson-check{where}: levels {', '.join(self.levels)}"]
         level = None
         for r in self.results:
             if r.level != level:

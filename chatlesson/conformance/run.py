@@ -52,7 +52,8 @@ class Run:
     closed_hint = CLOSED_HINT
 
     def __init__(self, host: str, port: int, *, step_timeout: float = STEP_TIMEOUT,
-                 budget: float = RUN_BUDGET, max_open: int = MAX_OPEN, max_total: int = MAX_TOTAL):
+                 budget: float = RUN_BUDGET, max_open: int = MAX_OPEN, max_total: int = MAX_TOTAL,
+                 tag: str | None = None):
         self.host = host
         self.port = port
         self.step_timeout = step_timeout
@@ -62,7 +63,8 @@ class Run:
         self.opened = 0            # connections opened over the whole run
         self.closed = 0
         self._open: list[socket.socket] = []
-        self._tag = secrets.token_hex(2)  # our nicknames never meet a real user's
+        # Our nicknames never meet a real user's; a fixed tag gives the same words every run.
+        self._tag = secrets.token_hex(2) if tag is None else tag
         self._count = 0
         self.unreachable = False  # a connection was refused
         self.greeted_once = False  # some connection of this run got Hii
@@ -142,6 +144,11 @@ class Run:
                 members[0].quietly_await(left_line(leaving.nick), SETTLE_TIME)
         for sock in list(self._open):
             self.close_socket(sock)
+        if failed and probes:
+            # Nobody is left to see the last one leave. A server in the middle of something
+            # (a failed check often leaves it so) gets a moment to notice before the next
+            # check makes it send to a connection that has gone.
+            time.sleep(SETTLE_TIME / 3)
         self.last_sent = None
         self.ours.clear()
         self.probes.clear()

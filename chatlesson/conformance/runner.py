@@ -17,11 +17,15 @@ DEAF_HINT = ("Earlier in this run the server greeted newcomers, and now it does 
 
 
 def run_checks(host: str, port: int, levels=LEVELS, *, step_timeout: float = STEP_TIMEOUT,
-               budget: float = RUN_BUDGET, on_result=None) -> Report:
-    """Check the server at ``host:port``; ``on_result(result)`` is called after each check."""
+               budget: float = RUN_BUDGET, on_result=None, tag: str | None = None) -> Report:
+    """Check the server at ``host:port``; ``on_result(result)`` is called after each check.
+
+    The checker's nicknames end with a random ``tag`` unless one is given (a notebook that
+    stores its output gives one, so that a failure reads the same every run).
+    """
     levels = tuple(level for level in LEVELS if level in levels)
     started = time.monotonic()
-    run = Run(host, port, step_timeout=step_timeout, budget=budget)
+    run = Run(host, port, step_timeout=step_timeout, budget=budget, tag=tag)
     results: list[Result] = []
     status_of: dict[str, str] = {}
     for item in checks_of(levels):
