@@ -43,6 +43,7 @@ class Result:
     clients: int
     window: int
     line_bytes: int
+    join_parallel: int = 1             # clients in their handshake at once while joining
     lines_sent: int = 0
     deliveries: int = 0
     seconds: float = 0.0
@@ -113,18 +114,19 @@ def _cpu(process: psutil.Process) -> float:
 
 def run(engine: str, clients: int = 10, window: int = 1, line_bytes: int = 64,
         duration: float = 2.0, max_lines: int = 100_000, timeout: float = 30.0,
-        join_timeout: float = 120.0) -> Result:
+        join_timeout: float = 120.0, join_parallel: int = 1) -> Result:
     """Measure one engine at one (clients, window) point; raise LoadError on a lost line.
 
     ``timeout``: seconds any one step may wait for the server; ``join_timeout``: seconds all
-    clients together may take to join (the threaded server needs minutes for 1000).
+    clients together may take to join (the threaded server needs minutes for 1000);
+    ``join_parallel``: how many clients may be in their handshake at once (1: one after another).
     """
-    result = Result(engine, clients, window, line_bytes)
+    result = Result(engine, clients, window, line_bytes, join_parallel=join_parallel)
     raise_descriptor_limit(clients + 100)
     proc, port = start_server(engine)
     server = psutil.Process(proc.pid)
     try:
-        _measure(result, server, port, duration, max_lines, timeout, join_timeout)
+        _measure(result, server, port, duration, max_lines, timeout, join_timeout, join_parallel)
     finally:
         stop_server(proc)
     if result.problems:
@@ -133,7 +135,7 @@ def run(engine: str, clients: int = 10, window: int = 1, line_bytes: int = 64,
 
 
 def _measure(result: Result, server: psutil.Process, port: int, duration: float,
-             max_lines: int, timeout: float, join_timeout: float) -> None:
+             max_lines: int, timeout: float, join_timeout: float, join_parallel: int) -> None:
     sel = selectors.DefaultSelector()
     rss_before = server.memory_info().rss
     members: list[_Client] = []
@@ -196,22 +198,29 @@ def _measure(result: Result, server: psutil.Process, port: int, duration: float,
             if state["phase"] == "load":
                 top_up()
 
-    # Join, one after another (each waits for its welcome), timed as a whole.
+    # Join: at most `join_parallel` handshakes at a time (1: each waits for the previous
+    # welcome), timed as a whole.
     join_start = time.perf_counter()
     join_cpu_server0, join_cpu_gen0 = _cpu(server), time.process_time()
     join_deadline = join_start + join_timeout
-    for index in range(result.clients):
+    joining: list[_Client] = []
+    while len(members) < result.clients or joining:
         if time.perf_counter() > join_deadline:
-            raise LoadError(f"only {index} of {result.clients} clients joined "
+            done = sum(c.joined for c in members)
+            raise LoadError(f"only {done} of {result.clients} clients joined "
                             f"within {join_timeout:g} s")
-        sock = socket.create_connection(("127.0.0.1", port))
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        sock.setblocking(False)
-        client = _Client(index, sock)
-        members.append(client)
-        sent_by.append(0)
-        sel.register(sock, selectors.EVENT_READ, client)
-        pump(min(time.perf_counter() + timeout, join_deadline), lambda client=client: client.joined)
+        while len(members) < result.clients and len(joining) < join_parallel:
+            sock = socket.create_connection(("127.0.0.1", port))
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            sock.setblocking(False)
+            client = _Client(len(members), sock)
+            members.append(client)
+            joining.append(client)
+            sent_by.append(0)
+            sel.register(sock, selectors.EVENT_READ, client)
+        pump(min(time.perf_counter() + timeout, join_deadline),
+             lambda joining=joining: any(c.joined for c in joining))
+        joining = [c for c in joining if not c.joined]
     result.join_s = time.perf_counter() - join_start
     result.join_server_cpu_s = _cpu(server) - join_cpu_server0
     result.join_generator_cpu_s = time.process_time() - join_cpu_gen0
