@@ -349,6 +349,30 @@ def _first_difference(expected: bytes, arrived: bytes) -> str:
     return f"{_summary(arrived)}; the first difference is in line {line + 1}"
 
 
+def _send_all(c: Checker, peer: Peer, data: bytes, piece: int = 16384) -> bool:
+    """Send in pieces, each with a step's time: a loaded machine is slow, a stuck loop stops."""
+    peer.sock.settimeout(c.timeout)
+    try:
+        for start in range(0, len(data), piece):
+            peer.sock.sendall(data[start:start + piece])
+    except TimeoutError:
+        return False
+    finally:
+        peer.sock.settimeout(None)
+    return True
+
+
+def _receive(c: Checker, peer: Peer, count: int) -> bytes:
+    """Bytes until ``count`` have come, or until nothing came for a step's time."""
+    got = b""
+    while len(got) < count:
+        more = peer.read_bytes(count - len(got), c.timeout)
+        if not more:
+            break
+        got += more
+    return got
+
+
 def _check_slow_reader(c: Checker, s: Serving, first: Peer, second: Peer, nick1: str) -> None:
     step = "a third client connected"
     slow = s.connect("The third client", small_window=True)
@@ -358,19 +382,14 @@ def _check_slow_reader(c: Checker, s: Serving, first: Peer, second: Peer, nick1:
     step = "the third client stopped reading while the first one sent 2000 lines"
     sent = f"the first client sent {LINES} lines at once; the third client read nothing"
     lines = [f"line {number:04d} " + "x" * 80 for number in range(LINES)]
-    first.sock.settimeout(c.timeout)
-    try:
-        first.sock.sendall("".join(line + "\n" for line in lines).encode("utf-8"))
-    except TimeoutError:
+    if not _send_all(c, first, "".join(line + "\n" for line in lines).encode("utf-8")):
         s.alive(step)
         c.fail(f"{LABEL} stopped reading the first client while {step}.", sent=sent,
                expected="the loop goes on reading", arrived="the first client could not send",
                hint=STALL_HINT, status="timeout")
-    finally:
-        first.sock.settimeout(None)
     expected = "".join(f"{nick1}: {line}\n" for line in lines).encode("utf-8")
     for peer in (second, first):
-        arrived = peer.read_bytes(len(expected), c.timeout)
+        arrived = _receive(c, peer, len(expected))
         s.alive(step)
         if arrived == expected:
             continue
@@ -385,7 +404,7 @@ def _check_slow_reader(c: Checker, s: Serving, first: Peer, second: Peer, nick1:
     c.ok("a client that stops reading does not hold up the others")
 
     step = "the third client read again"
-    arrived = slow.read_bytes(len(expected), c.timeout)
+    arrived = _receive(c, slow, len(expected))
     s.alive(step)
     if arrived != expected:
         c.fail("The third client did not receive every byte once it read again.",

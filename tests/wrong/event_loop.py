@@ -643,6 +643,46 @@ def drops_then_writes(server, wakeup):
     clients.clear()
     sel.close()
 
+
+def watches_write_always(server, wakeup):
+    """Watches every client for EVENT_WRITE after each event, to be sure: select() never waits."""
+    sel = selectors.DefaultSelector()
+    server.setblocking(False)
+    sel.register(server, selectors.EVENT_READ)
+    sel.register(wakeup, selectors.EVENT_READ)
+    running = True
+    while running:
+        for key, events in sel.select():
+            if key.fileobj is wakeup:
+                running = False
+            elif key.fileobj is server:
+                try:
+                    sock, address = server.accept()
+                except OSError:             # it left before we took it
+                    continue
+                sock.setblocking(False)
+                client = Client(sock, f"guest{next(guest_numbers)}")
+                clients.append(client)
+                sel.register(sock, selectors.EVENT_READ, client)
+                queue(sel, client, f"*** You are {client.nickname}")
+            else:
+                client = key.data
+                still_here = True
+                if events & selectors.EVENT_READ:
+                    still_here = on_readable(sel, client)
+                if still_here and events & selectors.EVENT_WRITE:
+                    still_here = on_writable(sel, client)
+                if not still_here:
+                    drop(sel, client)
+                else:
+                    sel.modify(client.sock, selectors.EVENT_READ | selectors.EVENT_WRITE, client)
+    for client in clients:
+        sel.unregister(client.sock)
+        client.sock.close()
+    clients.clear()
+    sel.close()
+
+
 CAUGHT = {
     "forgets_setblocking": ("failed", "still blocking", "setblocking(False)"),
     "reads_right_after_accept": ("failed", "received no complete line", "Something in your loop waits"),
@@ -661,6 +701,7 @@ CAUGHT = {
     "returns_after_one_pass": ("failed", "before it was told to stop", "Loop for ever"),
     "no_welcome": ("failed", "received no complete line", "queue the welcome"),
     "drops_then_writes": ("error", "raised an exception", "after drop, skip that client"),
+    "watches_write_always": ("timeout", "is spinning", "EVENT_WRITE with nothing to send"),
 }
 
 
