@@ -29,30 +29,32 @@ def run_checks(host: str, port: int, levels=LEVELS, *, step_timeout: float = STE
     results: list[Result] = []
     status_of: dict[str, str] = {}
     for item in checks_of(levels):
-        result = _run_one(run, item, status_of)
-        status_of[item.name] = result.status
-        results.append(result)
-        if on_result is not None:
-            on_result(result)
+        found = _run_one(run, item, status_of)
+        status_of[item.name] = found[0].status
+        for result in found:
+            results.append(result)
+            if on_result is not None:
+                on_result(result)
     return Report(f"{host}:{port}", levels, results, seconds=time.monotonic() - started,
                   opened=run.opened, closed=run.closed)
 
 
-def _run_one(run: Run, item, status_of: dict[str, str]) -> Result:
+def _run_one(run: Run, item, status_of: dict[str, str]) -> list[Result]:
+    """The check's result, followed by a ``still_serving`` failure if the server died meanwhile."""
     result = Result(item.level, item.name, item.title, "skipped")
     blocked = [name for name in item.needs if status_of.get(name, "passed") != "passed"]
-    if run.unreachable:
-        result.problem = "not run: the server refused the connection"
-        return result
     if blocked:
         result.problem = f"not run: it needs the check {blocked[0]!r}, which did not pass"
-        return result
+        return [result]
+    if run.unreachable:
+        result.problem = "not run: the server refused the connection"
+        return [result]
     if run.deaf:
         result.problem = "not run: the server no longer greets new clients"
-        return result
+        return [result]
     if time.monotonic() >= run.ends_at:
         result.problem = "not run: the run's time budget was used up"
-        return result
+        return [result]
     started = time.monotonic()
     try:
         item.run(run)
@@ -69,27 +71,37 @@ def _run_one(run: Run, item, status_of: dict[str, str]) -> Result:
         result.problem = f"the checker failed: {type(exc).__name__}: {exc}"
     finally:
         run.close_all(run.probes, failed=result.status != "passed")
-    if result.status == "failed" and run.greeted_once and not run.unreachable:
-        _diagnose(run, result)
     result.seconds = time.monotonic() - started
-    return result
+    if result.status == "failed" and run.greeted_once and not run.unreachable:
+        diagnosis = _still_serving(run, item.level)
+        if diagnosis is not None:
+            return [result, diagnosis]
+    return [result]
 
 
-def _diagnose(run: Run, result: Result) -> None:
-    """After a failure, see whether the server still greets a newcomer; if not, say so.
+def _still_serving(run: Run, level: str) -> Result | None:
+    """After a failure: does the server still greet a newcomer? A failure result if not.
 
-    A server whose accept loop died (or is stuck) fails every check after that in ways
-    that hide the cause; naming it once, and skipping the rest, is what a student can act on.
+    A server whose accept loop died (or is stuck) fails every later check in ways that hide
+    the cause; saying it once, and skipping the rest, is what a student can act on.
     """
+    result = Result(level, "still_serving", "after the check above, a newcomer is still greeted",
+                    "failed", expected="'Hii\\n'")
     try:
         newcomer = run.connect("newcomer")
         newcomer.starts_with(b"Hii", "'Hii\\n'")
+        return None
     except OutOfTime:
-        pass
-    except CheckFailed:
-        run.deaf = True
-        result.problem += ("; then a new client got no Hii any more: the server's accept loop "
-                           "has stopped or is stuck")
-        result.hint = DEAF_HINT  # the first hint was about a symptom of this
+        return None
+    except CheckFailed as failed:
+        if run.unreachable:
+            result.problem = "a new connection was refused: the server has stopped"
+            result.hint = failed.hint
+        else:
+            run.deaf = True
+            result.problem = "a new client got no Hii: the server's accept loop has stopped or is stuck"
+            result.hint = DEAF_HINT
+        result.arrived = failed.arrived
+        return result
     finally:
         run.close_all(run.probes)
