@@ -149,7 +149,8 @@ def test_each_fix_to_the_tutorial_design_reveals_the_next_reason(tmp_path):
 
 def test_a_server_whose_accept_loop_stopped_is_named_once():
     with ScriptServer("broken_server.py", "deaf", "0") as server:
-        report = timed("server whose accept loop stops", run_checks("127.0.0.1", server.port))
+        report = timed("server whose accept loop stops",
+                       run_checks("127.0.0.1", server.port, step_timeout=1))
     results = by_name(report)
     assert results["greeting"].passed
     assert results["join"].status == "failed"
@@ -214,7 +215,7 @@ def test_a_misbehaving_server_gets_a_verdict_in_bounded_time(mode):
 def test_a_broadcast_that_waits_for_a_client_that_stopped_reading_is_caught():
     with ScriptServer("broken_server.py", "blocking", "0") as server:
         report = timed("server whose broadcast blocks",
-                       run_checks("127.0.0.1", server.port, ("tutorial", "robust")))
+                       run_checks("127.0.0.1", server.port, ("tutorial", "robust"), step_timeout=1.5))
     results = by_name(report)
     assert all(results[name].passed for name in ("greeting", "join", "chat", "leave")), report.to_text()
     assert results["stopped_reader"].status == "failed"
