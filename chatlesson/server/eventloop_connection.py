@@ -6,7 +6,7 @@ accepted, ``data_received`` with whatever one read returned, ``pause_writing`` /
 ``connection_lost`` at the end. Each one hands its event to the ``Switchboard``, which asks
 the rules what to do. Nothing here decides anything a user could see.
 
-Output is queued, not written: ``queue`` appends to a list, and the switchboard calls
+Output is queued, not written at once: the switchboard appends each line to ``out`` and calls
 ``flush`` once per pass of the loop, so a client gets every line of that pass in one write.
 """
 
@@ -33,12 +33,12 @@ class Connection(asyncio.Protocol):
 
     __slots__ = ("_watch", "address", "board", "closing", "lines", "number", "out",
                  "over_soft", "slow", "transport")
+    transport: asyncio.Transport
 
     def __init__(self, board: Switchboard, number: int) -> None:
         self.board = board
         self.number = number
-        self.transport: asyncio.Transport | None = None
-        self.address: object = None
+        self.address: object = None  # (host, port) once connected; self.transport is set then
         self.lines = LineBuffer()
         self.out: list[bytes] = []   # encoded lines queued during this pass of the loop
         self.closing = False         # no more lines are queued; closed once flushed
