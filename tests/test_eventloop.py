@@ -1,7 +1,9 @@
-"""What only the event-loop server has: its loop, ``serve()``, batching, slow readers, stop.
+"""What only the event-loop server has: its loop, ``serve()``, batching, its stop timeout.
 
-Everything a client can see is tested for both engines by the shared server suite
-(test_server.py and friends); these tests look at how the event-loop server gets there.
+Everything a client can see (limits, slow and fast readers, a server started inside a running
+event loop ...) is tested for every engine by the shared server suite (test_server.py,
+test_limits.py, test_lifecycle.py, test_keepalive.py); these tests look at how the event-loop
+server gets there.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from chatlesson.core.rules import ChatRules
 from chatlesson.server import eventloop_switchboard
 from chatlesson.server.eventloop import EventLoopServer, serve
 from chatlesson.server.eventloop_switchboard import Switchboard
-from netutil import DEADLINE, RawClient, wait_until
+from netutil import DEADLINE, RawClient
 
 HAVE_UVLOOP = importlib.util.find_spec("uvloop") is not None
 LOOPS = [False, pytest.param(True, marks=pytest.mark.skipif(not HAVE_UVLOOP, reason="no uvloop"))]
@@ -35,20 +37,6 @@ def test_uvloop_is_used_when_installed_unless_refused():
         assert loop_module(server).startswith("uvloop")
     with EventLoopServer(use_uvloop=False) as server:
         assert loop_module(server).startswith("asyncio")
-
-
-@pytest.mark.parametrize("use_uvloop", LOOPS)
-def test_it_runs_from_code_that_already_runs_an_event_loop(use_uvloop):
-    """As in a Jupyter kernel: the caller's loop is busy, the server brings its own thread."""
-    async def inside_a_running_loop() -> list[str]:
-        with EventLoopServer(use_uvloop=use_uvloop) as server:
-            with RawClient(server.address) as ada:
-                ada.join("ada")
-                ada.send("hello from a loop")
-                assert ada.line() == "ada: hello from a loop"
-                return server.nicks()
-
-    assert asyncio.run(inside_a_running_loop()) == ["ada"]
 
 
 def test_stop_ends_the_loop_thread_and_a_second_stop_does_nothing():
@@ -144,66 +132,14 @@ def test_each_client_gets_one_write_per_pass_of_the_loop():
         loop.close()
 
 
-# --- Slow and fast readers ------------------------------------------------------------------
-
-
-def read_until(sock: socket.socket, count: int, found: list[bytes]) -> None:
-    """Read lines as fast as possible until ``count`` arrived or the connection ends."""
-    buffer = b""
-    while len(found) < count:
-        data = sock.recv(1 << 20)
-        if not data:
-            return
-        *lines, buffer = (buffer + data).split(b"\n")
-        found.extend(lines)
+# --- Stopping ----------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("use_uvloop", LOOPS)
-def test_a_fast_reader_is_never_cut_off_when_one_sender_bursts_4_mb(use_uvloop):
-    lines, size = 2048, 2000  # 4 MiB in one go, flood control off, the default limits
-    with EventLoopServer(flood_limit=None, use_uvloop=use_uvloop) as server:
-        with RawClient(server.address) as reader, RawClient(server.address) as sender:
-            reader.join("reader"), sender.join("sender"), reader.line()
-            got: dict[str, list[bytes]] = {"reader": [], "sender": []}
-            threads = [threading.Thread(target=read_until, args=(c.sock, lines, got[name]))
-                       for name, c in (("reader", reader), ("sender", sender))]
-            for thread in threads:
-                thread.start()
-            text = b"x" * (size - 20)
-            sender.send_raw(b"".join(b"%06d %s\n" % (n, text) for n in range(lines)))
-            for thread in threads:
-                thread.join(DEADLINE * 3)
-            for name, seen in got.items():
-                assert len(seen) == lines, f"{name} got {len(seen)} lines; last: {seen[-1][:60]!r}"
-                assert seen[-1].startswith(b"sender: %06d" % (lines - 1))
-            assert server.nicks() == ["reader", "sender"]
-
-
-def test_a_reader_over_the_soft_limit_is_cut_off_by_the_timer_when_all_is_quiet():
-    limits = Limits(soft_pending_bytes=16 * 1024, soft_seconds=0.3, hard_pending_bytes=1 << 30)
-    with EventLoopServer(flood_limit=None, limits=limits) as server:
-        sleeper = socket.socket()
-        sleeper.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-        sleeper.connect(server.address)
-        sleeper.sendall(b"sleeper\n")  # joins, then never reads
-        try:
-            with RawClient(server.address) as talker:
-                talker.join("talker")
-                wait_until(lambda: server.nicks() == ["sleeper", "talker"], what="both joined")
-                # One burst, big enough to stay over the soft limit in the server, then silence.
-                talker.send_raw(b"".join(b"%d %s\n" % (n, b"z" * 1900) for n in range(2000)))
-                seen = talker.until(lambda line: line.startswith("*** sleeper left"))
-                assert seen[-1] == "*** sleeper left #lobby (too slow: stopped reading)"
-                assert len(seen) == 2001  # every line of the burst came back first
-                assert server.nicks() == ["talker"]
-        finally:
-            sleeper.close()
-
-
-def test_stop_cuts_off_a_client_that_does_not_read_its_goodbye(monkeypatch):
+def test_stop_cuts_off_a_client_that_does_not_read_its_goodbye(monkeypatch, use_uvloop):
     monkeypatch.setattr(eventloop_switchboard, "FLUSH_TIMEOUT", 0.2)
     limits = Limits(soft_seconds=60, hard_pending_bytes=1 << 30)  # only stop() may cut it off
-    server = EventLoopServer(flood_limit=None, limits=limits).start()
+    server = EventLoopServer(flood_limit=None, limits=limits, use_uvloop=use_uvloop).start()
     sleeper = socket.socket()
     try:
         sleeper.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
