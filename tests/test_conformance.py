@@ -306,7 +306,7 @@ def test_check_server_prints_a_table_without_timings(server, capsys):
 def test_with_a_tag_a_failing_report_reads_the_same_every_run():
     texts = []
     for _ in range(2):
-        with ScriptServer("lesson05_server.py") as server:
+        with ScriptServer("broken_server.py", "blocking", "0") as server:  # a chat without commands
             report = run_checks("127.0.0.1", server.port, ("commands",), tag="x", step_timeout=1)
             texts.append(report.to_text(timing=False))
     assert texts[0] == texts[1]

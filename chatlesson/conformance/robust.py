@@ -32,6 +32,15 @@ REFUSE_HINT = ("Check the nickname before recording it. A bad or taken one gets 
 
 ERROR = like(r"!!! .+", "!!! <why it was refused>")
 
+#: Nicknames PROTOCOL.md refuses, and how the report names each.
+BAD_NICKNAMES = {
+    "": "an empty nickname",
+    "two words": "a nickname with a space",
+    "n" * 40: "a nickname of 40 characters (the limit is 24)",
+    "*** x": "a nickname that starts like a notice",
+    "colon:": "a nickname with ':' (a chat line is 'nick: text')",
+}
+
 
 def _everyone_gets(members, line: str, hint: str) -> None:
     for member in members:
@@ -106,14 +115,19 @@ def bad_nicknames(run):
     (watcher,) = run.members("ada")
     newcomer = run.connect("newcomer")
     newcomer.expect(exact("Hii"), skip=None)
-    for bad in ("", "two words", "n" * 40, "*** x", "colon:"):
+    for bad, what in BAD_NICKNAMES.items():
         newcomer.send(bad)
-        newcomer.expect(ERROR, skip=None, hint=REFUSE_HINT)
+        try:
+            newcomer.expect(ERROR, skip=None)
+        except CheckFailed as failed:
+            failed.problem = f"{what} was not refused: {failed.problem}"
+            failed.hint = REFUSE_HINT
+            raise
         newcomer.expect(exact("Hii"), skip=None, hint=REFUSE_HINT)
     good = run.nick("dee")
     newcomer.send(good)
     newcomer.expect(like(rf"\*\*\* .*{good}.*", f"*** ... {good} ..."), skip=None)
-    bads = ("two words", "n" * 40, "*** x", "colon:")
+    bads = [bad for bad in BAD_NICKNAMES if bad]
 
     def not_about_them(line: str) -> bool:  # notices about other people may come first
         return line.startswith("*** ") and "***  " not in line and not any(b in line for b in bads)
@@ -127,9 +141,14 @@ def taken_nickname(run):
     (ada,) = run.members("ada")
     newcomer = run.connect("newcomer")
     newcomer.expect(exact("Hii"), skip=None)
-    for taken in (ada.nick, ada.nick.upper()):
+    for taken, what in ((ada.nick, "the same nickname"), (ada.nick.upper(), "the same in capitals")):
         newcomer.send(taken)
-        newcomer.expect(ERROR, skip=None, hint=REFUSE_HINT)
+        try:
+            newcomer.expect(ERROR, skip=None)
+        except CheckFailed as failed:
+            failed.problem = f"{what} as someone online was not refused: {failed.problem}"
+            failed.hint = REFUSE_HINT
+            raise
         newcomer.expect(exact("Hii"), skip=None, hint=REFUSE_HINT)
     free = run.nick("eve")
     newcomer.send(free)
