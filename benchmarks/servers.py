@@ -115,11 +115,8 @@ def tutorial() -> None:
 
 def bench_rules():
     """The package's rules as a load test needs them: no flood control, no connection limits."""
+    from chatlesson.core.limits import Limits
     from chatlesson.core.rules import ChatRules
-    try:
-        from chatlesson.core.limits import Limits
-    except ImportError:  # the core before issue 9: no limits to lift
-        return ChatRules(flood_limit=None)
     return ChatRules(flood_limit=None, limits=Limits(max_connections=None, max_per_host=None))
 
 

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..core.flood import DEFAULT_FLOOD_LIMIT, FloodLimit
-from ..core.limits import Limits
+from ..core.limits import DEFAULT_LIMITS, Limits
 from ..core.protocol import DEFAULT_HOST
 from ..core.rules import ChatRules
 from .eventloop_switchboard import Switchboard
@@ -44,9 +44,10 @@ def make_rules(rules: ChatRules | None = None, *, admin_password: str | None = N
     """The rules to serve: the ones given, or new ones built from the options."""
     if rules is None:
         return ChatRules(admin_password=admin_password, flood_limit=flood_limit,
-                         limits=limits if limits is not None else Limits())
-    if admin_password is not None or limits is not None:
-        raise ValueError("give the admin password and limits to your ChatRules, not to both")
+                         limits=limits if limits is not None else DEFAULT_LIMITS)
+    if admin_password is not None or limits is not None or flood_limit is not DEFAULT_FLOOD_LIMIT:
+        raise ValueError("give the admin password, flood limit and limits to your ChatRules, "
+                         "not to the server as well")
     return rules
 
 
