@@ -205,10 +205,11 @@ def plot(rows: list[dict], out: str) -> list[str]:
 
 
 def measure(engine: str, n: int, w: int, args: argparse.Namespace, duration: float,
-            max_lines: int, join_parallel: int) -> dict:
+            max_lines: int, join_parallel: int, join_timeout: float | None = None) -> dict:
     try:
         return run(engine, n, w, args.line_bytes, duration, max_lines,
-                   join_timeout=args.join_timeout, join_parallel=join_parallel).as_dict()
+                   join_timeout=join_timeout or args.join_timeout,
+                   join_parallel=join_parallel).as_dict()
     except (LoadError, OSError) as exc:
         return {"engine": engine, "clients": n, "window": w, "join_parallel": join_parallel,
                 "error": str(exc)}
@@ -261,15 +262,20 @@ def main(argv: list[str] | None = None) -> list[dict]:
                         could_not_join.add((engine, n))
                 rows.append(r)
                 print(f"  {engine} N={n} W={w}: {r.get('deliveries_per_s', r.get('error'))}", flush=True)
+    # Joins alone, for the event-loop engines and the reference; one after another (minutes
+    # for N=2000) only for the engine the goals are about and the reference.
+    joining = [e for e in engines if e.startswith("asyncio") or e == REFERENCE]
     for n in args.join_clients:
         for parallel in args.join_parallel:
-            for engine in engines:
-                if engine.startswith("asyncio") or engine == REFERENCE:
-                    r = measure(engine, n, 1, args, min(args.duration, 1.0), 200, parallel)
-                    r["join_only"] = True
-                    rows.append(r)
-                    print(f"  {engine} N={n}, {parallel} at once: joined in "
-                          f"{r.get('join_s', r.get('error'))} s", flush=True)
+            for engine in joining:
+                if parallel == 1 and engine not in (TARGET, REFERENCE):
+                    continue
+                r = measure(engine, n, 1, args, min(args.duration, 1.0), 200, parallel,
+                            join_timeout=max(args.join_timeout, 150.0))
+                r["join_only"] = True
+                rows.append(r)
+                print(f"  {engine} N={n}, {parallel} at once: joined in "
+                      f"{r.get('join_s', r.get('error'))} s", flush=True)
     described["load_average_after"] = [round(x, 2) for x in psutil.getloadavg()]
     described["busy_share_during_run"] = round(psutil.cpu_percent() / 100, 2)
     described["run_seconds"] = round(time.perf_counter() - started, 1)
