@@ -10,12 +10,13 @@ The three handlers the loop calls have checks of their own (``event_loop_steps``
 
 from __future__ import annotations
 
+import ctypes
 import re
 import socket
 import threading
 
 from ..server import listening
-from .core import Checker, StudentCall, checker, need_function, phrase, shown
+from .core import Checker, StudentCall, StudentCodeStopped, checker, need_function, phrase, shown
 from .event_loop_sockets import LoopListener, SelectLog, watch_selectors
 from .event_loop_steps import (
     check_event_loop_drop,
@@ -160,20 +161,39 @@ class Serving:
         return condition()
 
     def stop_leftover(self) -> None:
-        """Make sure the student's loop ends, whatever it does (called when the check ends)."""
-        try:
-            self.wake.send(b"x")
-        except OSError:
-            pass
+        """Make sure the student's loop ends, whatever it does (called when the check ends).
+
+        The wakeup byte first. A loop that ignores it gets StudentCodeStopped raised inside
+        it; Python delivers that only when the thread runs Python code again, so the loop is
+        then woken with every event it may be waiting for: another byte, every client saying
+        EOF, a new connection. (Closing its sockets first would not do: a selector whose
+        sockets are all closed waits for ever.)
+        """
+        self._poke()
         if self.call.wait(self.c.timeout / 2):
             return
-        self.call.stop()  # shuts the sockets its frames hold; raises inside it when it runs
-        for peer in self.peers:  # wake a select() that waits for ever: every client says EOF
+        ident = self.call.thread.ident
+        if ident is not None and self.call.thread.is_alive():
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident),
+                                                       ctypes.py_object(StudentCodeStopped))
+        self._poke()
+        for peer in self.peers:
             try:
                 peer.sock.shutdown(socket.SHUT_WR)
             except OSError:
                 pass
-        self.call.wait(0.5)
+        try:
+            socket.create_connection(self.listener.getsockname(), timeout=1.0).close()
+        except OSError:
+            pass
+        if not self.call.wait(0.5):
+            self.call.stop()  # last resort: shut the sockets its frames hold
+
+    def _poke(self) -> None:
+        try:
+            self.wake.send(b"x")
+        except OSError:
+            pass
 
 
 @checker(LABEL)
