@@ -114,19 +114,24 @@ def _cpu(process: psutil.Process) -> float:
 
 def run(engine: str, clients: int = 10, window: int = 1, line_bytes: int = 64,
         duration: float = 2.0, max_lines: int = 100_000, timeout: float = 30.0,
-        join_timeout: float = 120.0, join_parallel: int = 1) -> Result:
+        join_timeout: float = 120.0, join_parallel: int = 1,
+        read_while_joining: bool = False) -> Result:
     """Measure one engine at one (clients, window) point; raise LoadError on a lost line.
 
     ``timeout``: seconds any one step may wait for the server; ``join_timeout``: seconds all
     clients together may take to join (the threaded server needs minutes for 1000);
-    ``join_parallel``: how many clients may be in their handshake at once (1: one after another).
+    ``join_parallel``: how many clients may be in their handshake at once (1: one after another);
+    ``read_while_joining``: read every member's join notices as they come (else only the
+    joining clients are read, and the notices wait in the kernel until the load starts: joining
+    N clients then measures the server's N²/2 notices, not the generator reading them).
     """
     result = Result(engine, clients, window, line_bytes, join_parallel=join_parallel)
     raise_descriptor_limit(clients + 100)
     proc, port = start_server(engine)
     server = psutil.Process(proc.pid)
     try:
-        _measure(result, server, port, duration, max_lines, timeout, join_timeout, join_parallel)
+        _measure(result, server, port, duration, max_lines, timeout, join_timeout, join_parallel,
+                 read_while_joining)
     finally:
         stop_server(proc)
     if result.problems:
@@ -135,7 +140,8 @@ def run(engine: str, clients: int = 10, window: int = 1, line_bytes: int = 64,
 
 
 def _measure(result: Result, server: psutil.Process, port: int, duration: float,
-             max_lines: int, timeout: float, join_timeout: float, join_parallel: int) -> None:
+             max_lines: int, timeout: float, join_timeout: float, join_parallel: int,
+             read_while_joining: bool) -> None:
     sel = selectors.DefaultSelector()
     rss_before = server.memory_info().rss
     members: list[_Client] = []
@@ -220,8 +226,15 @@ def _measure(result: Result, server: psutil.Process, port: int, duration: float,
             sel.register(sock, selectors.EVENT_READ, client)
         pump(min(time.perf_counter() + timeout, join_deadline),
              lambda joining=joining: any(c.joined for c in joining))
+        if not read_while_joining:
+            for c in joining:
+                if c.joined:  # its join notices wait in the kernel until everyone is in
+                    sel.unregister(c.sock)
         joining = [c for c in joining if not c.joined]
     result.join_s = time.perf_counter() - join_start
+    if not read_while_joining:
+        for c in members:
+            sel.register(c.sock, selectors.EVENT_READ, c)
     result.join_server_cpu_s = _cpu(server) - join_cpu_server0
     result.join_generator_cpu_s = time.process_time() - join_cpu_gen0
     result.server_kib_per_client = (server.memory_info().rss - rss_before) / 1024 / result.clients

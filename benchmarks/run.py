@@ -208,8 +208,8 @@ def measure(engine: str, n: int, w: int, args: argparse.Namespace, duration: flo
             max_lines: int, join_parallel: int, join_timeout: float | None = None) -> dict:
     try:
         return run(engine, n, w, args.line_bytes, duration, max_lines,
-                   join_timeout=join_timeout or args.join_timeout,
-                   join_parallel=join_parallel).as_dict()
+                   join_timeout=join_timeout or args.join_timeout, join_parallel=join_parallel,
+                   read_while_joining=args.read_while_joining).as_dict()
     except (LoadError, OSError) as exc:
         return {"engine": engine, "clients": n, "window": w, "join_parallel": join_parallel,
                 "error": str(exc)}
@@ -224,6 +224,9 @@ def main(argv: list[str] | None = None) -> list[dict]:
                         help="N for extra join-only points (event-loop engines and the reference)")
     parser.add_argument("--join-parallel", type=ints, default=[64, 1],
                         help="handshakes at once in the join-only points (1: one after another)")
+    parser.add_argument("--read-while-joining", action="store_true",
+                        help="the generator reads every member's join notices while others join "
+                             "(then N=2000 joining measures mostly the generator)")
     parser.add_argument("--grid-join-parallel", type=int, default=64,
                         help="handshakes at once while the clients of a grid point join")
     parser.add_argument("--line-bytes", type=int, default=64)
