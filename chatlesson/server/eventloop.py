@@ -253,6 +253,7 @@ class EventLoopServer:
         finally:
             try:
                 loop.run_until_complete(loop.shutdown_asyncgens())
+                loop.run_until_complete(loop.shutdown_default_executor())  # no thread left behind
             finally:
                 asyncio.set_event_loop(None)
                 loop.close()
