@@ -51,6 +51,7 @@ class Result:
     p50_ms: float = 0.0
     p99_ms: float = 0.0
     server_cpu_us_per_delivery: float = 0.0
+    server_system_share: float = 0.0   # of that CPU time, the share spent in the kernel (syscalls)
     server_kib_per_client: float = 0.0
     join_s: float = 0.0
     join_server_cpu_s: float = 0.0     # CPU seconds each side spent while the clients joined
@@ -256,7 +257,7 @@ def _measure(result: Result, server: psutil.Process, port: int, duration: float,
 
     # Load: keep the window full until the time or the line budget runs out, then drain.
     state["phase"] = "load"
-    cpu_server0 = _cpu(server)
+    cpu_server0, system0 = _cpu(server), server.cpu_times().system
     cpu_gen0 = time.process_time()
     start = time.perf_counter()
     stop_at = start + duration
@@ -267,6 +268,7 @@ def _measure(result: Result, server: psutil.Process, port: int, duration: float,
     result.seconds = time.perf_counter() - start
     result.generator_cpu_s = time.process_time() - cpu_gen0
     server_cpu = _cpu(server) - cpu_server0
+    server_system = server.cpu_times().system - system0
     for client in members:
         sel.unregister(client.sock)
         client.sock.close()
@@ -286,4 +288,6 @@ def _measure(result: Result, server: psutil.Process, port: int, duration: float,
     if result.deliveries:
         result.deliveries_per_s = result.deliveries / result.seconds
         result.server_cpu_us_per_delivery = server_cpu * 1e6 / result.deliveries
+    if server_cpu > 0:
+        result.server_system_share = server_system / server_cpu
     result.generator_cpu_share = result.generator_cpu_s / result.seconds

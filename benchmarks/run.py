@@ -71,7 +71,7 @@ def table(rows: list[dict]) -> str:
 
     ref = {key(r): r for r in rows if r["engine"] == REFERENCE and "error" not in r}
     head = (f"{'engine':15} {'N':>5} {'W':>4} {'deliv/s':>9} {'x ref':>6} {'p50 ms':>8} {'p99 ms':>8} "
-            f"{'srv us/dl':>9} {'KiB/cli':>8} {'join s':>7} {'at once':>7} {'gen cpu':>7}")
+            f"{'srv us/dl':>9} {'kernel':>6} {'KiB/cli':>8} {'join s':>7} {'at once':>7} {'gen cpu':>7}")
     out = [head, "-" * len(head)]
     for r in rows:
         if "error" in r:
@@ -81,9 +81,10 @@ def table(rows: list[dict]) -> str:
         x = f"{r['deliveries_per_s'] / base['deliveries_per_s']:.2f}" if base else "-"
         out.append(f"{r['engine']:15} {r['clients']:>5} {r['window']:>4} {r['deliveries_per_s']:>9.0f} "
                    f"{x:>6} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f} "
-                   f"{r['server_cpu_us_per_delivery']:>9.2f} {r['server_kib_per_client']:>8.1f} "
+                   f"{r['server_cpu_us_per_delivery']:>9.2f} {r.get('server_system_share', 0):>6.0%} "
+                   f"{r['server_kib_per_client']:>8.1f} "
                    f"{r['join_s']:>7.2f} {r.get('join_parallel', 1):>7} {r['generator_cpu_share']:>6.0%}")
-    out.append("srv us/dl: server CPU time per delivery; at once: clients in their handshake at once "
+    out.append("srv us/dl: server CPU time per delivery; kernel: its share spent in the kernel; at once: clients in their handshake at once "
                "while joining; gen cpu: the load generator's CPU time / wall time (it shares the "
                "machine with the server)")
     return "\n".join(out)
