@@ -76,6 +76,15 @@ def sent_lines(messages: list[dict]) -> list[dict]:
             for record in message["lines"]]
 
 
+def wait_sent(panel: ChatPanel, sent, text: str) -> list[dict]:
+    """The records sent to the browser once the one holding ``text`` has gone."""
+    deadline = time.monotonic() + DEADLINE
+    while not any(text in r["text"] for r in sent_lines(sent.get(panel, []))):
+        assert time.monotonic() < deadline, f"{text!r} never went to the browser"
+        time.sleep(0.005)  # the sending thread has no event to wait on; a deadline loop
+    return sent_lines(sent[panel])
+
+
 @pytest.fixture
 def panels(sent):
     """Make panels; close every one of them after the test, and check no thread is left."""
@@ -148,7 +157,7 @@ def test_send_delivers_to_the_other_panel(server, panels, sent, capsys):
     assert bob.wait_for("ada: hello bob") == "ada: hello bob"
     assert ada.wait_for("ada: hello bob") == "ada: hello bob"  # the server's echo
     assert [m for m in sent[ada] if m["type"] == "refused"] == []
-    assert "ada: hello bob" in [record["text"] for record in sent_lines(sent[bob])]
+    assert "ada: hello bob" in [r["text"] for r in wait_sent(bob, sent, "ada: hello bob")]
     assert capsys.readouterr() == ("", ""), "the panel printed something (it would land in a cell)"
 
 
@@ -165,16 +174,32 @@ def test_what_is_typed_is_exactly_what_is_sent(panels):
 
 
 def test_each_line_goes_to_the_browser_once(server, panels, sent):
-    """New lines travel alone: no message ever resends the log."""
+    """New lines go once each, in order: no message ever resends the log."""
     ada = panels(server, nick="ada")
     for number in range(8):  # under the flood limit
         ada.say(f"line {number}")
     ada.wait_for("ada: line 7")
-    messages = [m for m in sent[ada] if m["type"] == "lines"]
-    assert all(len(m["lines"]) == 1 for m in messages)
-    records = sent_lines(sent[ada])
+    records = wait_sent(ada, sent, "ada: line 7")
     assert [r["n"] for r in records] == list(range(1, len(records) + 1))
     assert [r["text"] for r in records] == ada.log
+    assert "chatlesson-panel-ada" in [t.name for t in threading.enumerate()]
+
+
+def test_a_burst_travels_in_few_messages(sent):
+    """300 lines at once go to the browser in far fewer than 300 messages."""
+    with ChatServer(port=0, rules=ChatRules(flood_limit=None)) as server:
+        ada = ChatPanel(server, nick="ada")
+        try:
+            with socket.create_connection(server.address) as carol:
+                carol.sendall(b"carol\n" + b"".join(b"burst %d\n" % n for n in range(300)))
+                ada.wait_for("carol: burst 299")
+                records = wait_sent(ada, sent, "carol: burst 299")
+            messages = [m for m in sent[ada] if m["type"] == "lines"]
+            assert [r["n"] for r in records] == list(range(1, len(records) + 1))
+            assert len(messages) < 150, f"{len(messages)} messages for {len(records)} lines"
+        finally:
+            ada.close()
+    assert "chatlesson-panel-ada" not in [t.name for t in threading.enumerate()]
 
 
 def test_a_page_that_opens_later_gets_the_history(server, panels, sent):
@@ -209,7 +234,7 @@ def test_each_line_says_its_kind_sender_colour_and_time(server, panels, sent):
     ada.say("/nosuchcommand")
     ada.wait_for("unknown command")
     bob.wait_for("[from ada] psst")
-    records = {r["text"]: r for r in sent_lines(sent[ada])}
+    records = {r["text"]: r for r in wait_sent(ada, sent, "unknown command")}
     assert all(type(r["kind"]) is str for r in records.values())  # plain JSON, no enums
     assert records["ada: plain chat"]["kind"] == "chat"
     assert records["ada: plain chat"]["sender"] == "ada"
@@ -231,11 +256,12 @@ def test_a_mention_of_your_nickname_is_marked(server, panels, sent):
     bob.say("adam is not ada")
     bob.say("nothing for you")
     ada.wait_for("nothing for you")
-    marked = {r["text"]: r["mention"] for r in sent_lines(sent[ada]) if r["kind"] == "chat"}
+    marked = {r["text"]: r["mention"] for r in wait_sent(ada, sent, "nothing for you")
+              if r["kind"] == "chat"}
     assert marked == {"bob: hi ada, how are you?": True, "bob: adam is not ada": True,
                       "bob: nothing for you": False}
     bob.wait_for("nothing for you")
-    assert not any(r["mention"] for r in sent_lines(sent[bob]))  # "bob:" itself is no mention
+    assert not any(r["mention"] for r in wait_sent(bob, sent, "nothing for you"))  # "bob:" itself is no mention
 
 
 def test_line_records_without_a_server():
@@ -260,7 +286,7 @@ def test_markup_arrives_as_literal_text(server, panels, sent):
     for text in HOSTILE:
         type_and_send(ada, text)
         assert bob.wait_for(text) == f"ada: {text}"
-    texts = [r["text"] for r in sent_lines(sent[bob])]
+    texts = [r["text"] for r in wait_sent(bob, sent, HOSTILE[-1])]
     for text in HOSTILE:
         assert f"ada: {text}" in texts  # as typed: the browser half shows it as text
 
@@ -295,7 +321,7 @@ def test_control_characters_from_the_network_are_replaced(scripted, panels, sent
     fake.send("mallory: hi\u2028bob: I owe you\u202e", "*** second marker")
     panel.wait_for("second marker")
     assert "mallory: hi\ufffdbob: I owe you\ufffd" in panel.log_text
-    for record in sent_lines(sent[panel]):
+    for record in wait_sent(panel, sent, "second marker"):
         assert not re.search("[\x00-\x1f\x7f\u2028\u2029\u202a-\u202e]", record["text"])
 
 

@@ -215,8 +215,6 @@ function render({ model, el }) {
 
   // ---- Drawing the log ----
   let following = true;  // at the bottom: new lines scroll into view
-  let pending = [];
-  let frame = 0;
 
   const atBottom = () => log.scrollHeight - log.scrollTop - log.clientHeight <= BOTTOM_SLACK_PX;
   const lastLine = () => (log.lastElementChild === dropped ? null : log.lastElementChild);
@@ -242,24 +240,15 @@ function render({ model, el }) {
     showDropped();
   }
 
-  function flush() {
-    frame = 0;
-    const records = pending;
-    pending = [];
-    if (!records.length) return;
-    following = following && atBottom();
-    addLines(records);
-    if (following) log.scrollTop = log.scrollHeight;
-    else marker.hidden = false;
-  }
-
   const view = {
+    // Python sends the lines of a burst together, so each message is drawn at once.
     append(records) {
-      pending.push(...records);
-      if (!frame) frame = requestAnimationFrame(flush);
+      following = following && atBottom();
+      addLines(records);
+      if (following) log.scrollTop = log.scrollHeight;
+      else marker.hidden = false;
     },
     redraw() {
-      pending = [];
       log.setAttribute("aria-busy", "true");
       log.replaceChildren(dropped);
       addLines(store.records);
@@ -360,7 +349,6 @@ function render({ model, el }) {
   return () => {
     store.views.delete(view);
     for (const trait of traits) model.off(`change:${trait}`, onChange);
-    if (frame) cancelAnimationFrame(frame);
   };
 }
 

@@ -10,10 +10,12 @@ Python half (the connection, the rules for what to show), ``panel.js`` the
 browser half (the page elements), ``panel.css`` its looks. Why it is built so:
 
 * **The browser keeps the log.** Each received line goes to the browser once,
-  as a small custom message (``{"type": "lines", "lines": [record]}``, see
+  in a custom message (``{"type": "lines", "lines": [record, ...]}``, see
   ``panel_lines.line_record``), and the browser appends it. Nothing resends
-  the whole log, so a burst of lines costs what the lines cost. A page that
-  opens later asks for the lines kept so far (``{"type": "history"}``).
+  the whole log, and lines that arrive in a burst share a message
+  (``panel_sender.LineSender``, one thread per panel, named
+  ``chatlesson-panel-<nick>``, ended by ``stop()`` or ``close()``). A page
+  that opens later asks for the lines kept so far (``{"type": "history"}``).
 * **What you type travels with the click.** Send and Enter send
   ``{"type": "send", "text": ...}`` carrying the text itself, so the line sent
   is exactly what was in the box: there is no "value" to synchronise first.
@@ -87,6 +89,7 @@ from ..core.protocol import DEFAULT_HOST, DEFAULT_PORT, Message, outgoing_proble
 from ..core.safetext import printable
 from ..server.threaded import ChatServer
 from .panel_lines import line_record
+from .panel_sender import LineSender
 from .panel_state import RoomState
 
 #: Lines the panel keeps, in Python and in the browser; older ones are dropped.
@@ -147,6 +150,8 @@ class ChatPanel(anywidget.AnyWidget):
         self._generation = 0  # callbacks from an older connection carry an older number
         self._state = RoomState()
         self._records: deque[dict] = deque(maxlen=max_lines)
+        self._sender = LineSender(
+            lambda batch: self.send({"type": "lines", "lines": batch}), self._lock)
         self._count = 0  # lines ever added: the number of the next one, minus one
         self._closed = False
         self.on_msg(lambda _widget, content, _buffers: self.handle_browser_message(content))
@@ -267,6 +272,7 @@ class ChatPanel(anywidget.AnyWidget):
         try:
             if kind == "history":
                 with self._lock:
+                    self._sender.flush()
                     self.send({"type": "history", "lines": list(self._records)})
             elif self._stopped:
                 return
@@ -328,6 +334,7 @@ class ChatPanel(anywidget.AnyWidget):
             # the welcome is shown before anything that came after it.
             self._client = client
             self._address = address
+            self._sender.start(f"chatlesson-panel-{nick}")
             self._show_message(welcome)
             self._show_status("connected")
             return True
@@ -358,13 +365,16 @@ class ChatPanel(anywidget.AnyWidget):
             self._stopped = True
             self.add_class("chatlesson-stopped")
             self._changed.notify_all()
+        self._sender.stop()
 
     def close(self) -> None:
         """Disconnect and remove the panel from the page (its log goes with it)."""
         if self._closed:
             return
         self.disconnect()
-        self._closed = True
+        self._sender.stop()
+        with self._lock:
+            self._closed = True
         super().close()
 
     def _current_address(self) -> tuple[str, int] | None:
@@ -463,8 +473,7 @@ class ChatPanel(anywidget.AnyWidget):
             record = line_record(self._count, kind, text, sender=speaker,
                                  me=self._state.nick, event=event)
             self._records.append(record)
-            # Under the lock, so the browser gets lines in the order they were added.
-            self.send({"type": "lines", "lines": [record]})
+            self._sender.add(record)  # to the browser, in order, batched when they come fast
             self._changed.notify_all()
 
     def _show_status(self, status: str) -> None:
