@@ -69,7 +69,11 @@ function initialize({ model }) {
     }
   };
   model.on("msg:custom", onMessage);
-  model.send({ type: "history" });  // lines sent before this module was loaded
+  try {
+    model.send({ type: "history" });  // lines sent before this module was loaded
+  } catch (error) {
+    // No kernel (a saved notebook opened without one): the log stays empty.
+  }
   return () => {
     model.off("msg:custom", onMessage);
     stores.delete(model.get("_panel_id"));
