@@ -332,7 +332,8 @@ function render({ model, el }) {
 
   function onEnter(box, action) {
     box.addEventListener("keydown", (event) => {
-      event.stopPropagation();  // typing here is not a notebook shortcut
+      // Typing here is not a notebook shortcut; Escape still takes you back to the notebook.
+      if (event.key !== "Escape") event.stopPropagation();
       if (event.key === "Enter" && !event.isComposing && !event.shiftKey) {
         event.preventDefault();
         action();
