@@ -10,6 +10,8 @@ check, like a person using the page would see it:
 * nothing from the network becomes markup or runs as script;
 * long tokens wrap inside the log and never squeeze the side column, and
   ordinary words are not cut;
+* a burst of lines stays under JupyterLab's message rate limit (above it,
+  JupyterLab silently drops kernel messages, so lines would go missing);
 * at 1100, 1366 and 1920 px, with the file browser open, no part of a panel
   is cut off and every box fits its placeholder (screenshots are saved and
   their paths printed);
@@ -31,6 +33,7 @@ timings to ``test-output/browser/``. Numbers under load are measured by
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import shutil
@@ -116,8 +119,9 @@ def browser(playwright_api):
 class Chat:
     """The harness page, its two panels, and carol: a client the test drives."""
 
-    def __init__(self, session, carol: ChatClient, dialogs: list[str]):
+    def __init__(self, session, carol: ChatClient, dialogs: list[str], lab: JupyterLab):
         self.page, self.port = session.page, session.port
+        self.lab = lab
         self.ada, self.bob = session.ada, session.bob
         self.carol = carol
         self.dialogs = dialogs
@@ -142,13 +146,13 @@ class Chat:
             wait_in_log(self.page, index, text)
 
 
-@pytest.fixture(scope="module")
-def chat(tmp_path_factory, browser):
-    scratch = tmp_path_factory.mktemp("harness")
+@contextlib.contextmanager
+def harness_chat(browser, scratch: Path, extra_args: tuple[str, ...] = ()):
+    """JupyterLab on the harness notebook, run in a new page, and carol joined."""
     folder = scratch / "notebooks"
     folder.mkdir()
     write_notebook(folder)
-    lab = JupyterLab(folder, scratch / "lab")
+    lab = JupyterLab(folder, scratch / "lab", extra_args)
     page = browser.new_page(viewport={"width": 1366, "height": 900})
     dialogs: list[str] = []
 
@@ -160,7 +164,7 @@ def chat(tmp_path_factory, browser):
     try:
         session = open_harness(page, lab)
         with ChatClient(("127.0.0.1", session.port), "carol") as carol:
-            result = Chat(session, carol, dialogs)
+            result = Chat(session, carol, dialogs, lab)
             result.heard("carol")
             yield result
     except BaseException:
@@ -171,6 +175,12 @@ def chat(tmp_path_factory, browser):
     finally:
         page.close()
         lab.stop()
+
+
+@pytest.fixture(scope="module")
+def chat(tmp_path_factory, browser):
+    with harness_chat(browser, tmp_path_factory.mktemp("harness")) as result:
+        yield result
 
 
 @pytest.fixture
@@ -266,6 +276,40 @@ def test_long_tokens_wrap_in_the_log_and_never_squeeze_the_side_column(chat, sho
         assert panel_js(page, "P.overflowingLines(arg)", index) == []
     assert panel_js(page, "P.clipped()") == []
     assert panel_js(page, "P.cutWords(arg)", 16) == []
+
+
+# --- Bursts within JupyterLab's message rate limit ------------------------------------
+
+#: JupyterLab drops kernel output above ``--ServerApp.iopub_msg_rate_limit``
+#: messages a second (1000 by default, averaged over 3 s), custom widget
+#: messages included, and says so only in its own log. A panel that sent one
+#: message per line lost hundreds of lines in a 3000-line burst at the default
+#: limit; under a limit of 100, 600 lines are enough to show it. The panel
+#: sends the lines that pile up during a burst together, so none is lost.
+RATE_LIMIT = 100
+BURST = 600
+
+
+@pytest.mark.timeout(300)
+def test_a_burst_loses_no_line_under_jupyterlabs_message_rate_limit(tmp_path, browser):
+    limit = (f"--ServerApp.iopub_msg_rate_limit={RATE_LIMIT}",)
+    with harness_chat(browser, tmp_path, limit) as chat:
+        for number in range(BURST):
+            chat.carol.send(f"burst {number}.")
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+        try:
+            for index in (0, 1):
+                wait_in_log(chat.page, index, f"burst {BURST - 1}.", timeout=30_000)
+        except PlaywrightTimeout:
+            pass  # the last line was lost: the assertion below says which ones are
+        log = chat.lab.log_path.read_text(errors="replace")
+        for index in (0, 1):
+            text = panel_js(chat.page, "P.logText(arg)", index)
+            missing = sorted(set(range(BURST)) - {int(n) for n in re.findall(r"burst (\d+)\.", text)})
+            assert missing == [], (f"panel {index} lost {len(missing)} of {BURST} lines, "
+                                   f"{missing[:5]}...{missing[-5:]}; JupyterLab's log says: "
+                                   + ("IOPub message rate exceeded" if "rate exceeded" in log else "nothing"))
+        assert "rate exceeded" not in log
 
 
 # --- Nothing cut off, at every usual width ----------------------------------------

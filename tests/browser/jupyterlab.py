@@ -1,7 +1,8 @@
 """A throwaway JupyterLab for browser tests, and Debian's Chromium to look at it.
 
-``JupyterLab(folder)`` starts ``python -m jupyterlab`` on 127.0.0.1, a free
-port and a random token, serving only ``folder``. Its settings, workspaces,
+``JupyterLab(folder, scratch)`` starts ``python -m jupyterlab`` on 127.0.0.1, a
+free port and a random token, serving only ``folder`` (``extra_args`` go on its
+command line). Its settings, workspaces,
 configuration and runtime files all live in a temporary directory, so the
 test neither reads the developer's own settings nor leaves anything behind.
 The "Jupyter news?" toast is switched off there, because it covers the
@@ -59,7 +60,7 @@ def free_port() -> int:
 
 
 class JupyterLab:
-    def __init__(self, folder: Path, scratch: Path):
+    def __init__(self, folder: Path, scratch: Path, extra_args: tuple[str, ...] = ()):
         self.folder = folder
         self.token = secrets.token_hex(16)
         self.port = free_port()
@@ -79,7 +80,7 @@ class JupyterLab:
              "--ip=127.0.0.1", f"--port={self.port}", "--ServerApp.port_retries=0",
              f"--IdentityProvider.token={self.token}", f"--notebook-dir={folder}",
              f"--LabApp.user_settings_dir={settings}",
-             f"--LabApp.workspaces_dir={scratch / 'workspaces'}"],
+             f"--LabApp.workspaces_dir={scratch / 'workspaces'}", *extra_args],
             stdout=self._log, stderr=subprocess.STDOUT, env=env)
         try:
             self._wait_ready()
