@@ -82,10 +82,26 @@ class Room:
 
     def ready(self, sock, step: str, write: bool = False) -> None:
         """Wait until ``sock`` is ready, as select() would report it (loopback: at once)."""
+        self.still_open(sock, step)
         waiting = ([], [sock], []) if write else ([sock], [], [])
         if not any(select.select(*waiting, self.c.timeout)):
             self.c.fail(f"The checker's own data did not arrive while {step}.", status="error",
                         hint="Run the check again; if this happens again, restart the kernel.")
+
+    def still_open(self, sock, step: str) -> None:
+        """Fail if student code closed a socket whose client is still connected."""
+        if sock.fileno() == -1:
+            self.c.fail(f"{self.name_of_sock(sock)}'s socket was closed while {step}, though the "
+                        "client is still connected.", expected="the socket open",
+                        arrived="closed",
+                        hint="Only drop closes a socket, once the client has gone: a handler "
+                             "reads or writes, and returns False when the client has left.")
+
+    def name_of_sock(self, sock) -> str:
+        for client, _ in self.made:
+            if client.sock is sock:
+                return self.name(client)
+        return "a client"
 
     def name(self, client) -> str:
         return self.labels.get(id(client), "another client")
@@ -168,6 +184,7 @@ def _feed(c: Checker, on_readable, room: Room, who: int, pieces: list[bytes], st
     sock: LoopSocket = client.sock
     for piece in pieces:
         target = sock.tap.bytes_read + len(piece)
+        room.still_open(sock, step)
         peer.send(piece)
         calls = 0
         while sock.tap.bytes_read < target:
@@ -490,7 +507,14 @@ def _dropped(c: Checker, room: Room, client, peer: Peer, stayed: list, step: str
             written = peer_of.read_available(0.02)
             c.fail(f"{other.nickname}'s outbox is wrong after {step}.", expected=shown(expected),
                    arrived=shown(got), hint=QUEUE_HINT if written else LEFT_HINT)
-        if not room.sel.get_key(other.sock).events & WRITE:
+        try:
+            events = room.sel.get_key(other.sock).events
+        except (KeyError, ValueError):
+            c.fail(f"{room.name(other)}'s socket is no longer registered after {step}.",
+                   expected="still registered", arrived="unregistered",
+                   hint="Unregister only the socket of the client that left: "
+                        "sel.unregister(client.sock).")
+        if not events & WRITE:
             c.fail(f"{other.nickname}'s socket is not watched for EVENT_WRITE after {step}: the "
                    "line would never be sent.", expected="EVENT_READ | EVENT_WRITE",
                    arrived="EVENT_READ", hint=LEFT_HINT)

@@ -83,6 +83,16 @@ def forgets_the_list(sel, client):
     broadcast(sel, f"*** {client.nickname} left")
 
 
+def unregisters_everyone(sel, client):
+    """Clears the selector of every client's socket, not only the one that left."""
+    for other in clients:
+        sel.unregister(other.sock)
+    client.sock.close()
+    clients.remove(client)
+    for other in clients:
+        other.outbox += f"*** {client.nickname} left\n".encode("utf-8")
+
+
 CAUGHT = {
     "forgets_to_unregister": ("failed", "registered in the selector", "sel.unregister"),
     "forgets_to_close": ("failed", "did not close", "client.sock.close()"),
@@ -93,6 +103,7 @@ CAUGHT = {
     "tells_nobody": ("failed", "outbox is wrong", "Tell the others"),
     "wrong_words": ("failed", "outbox is wrong", "Tell the others"),
     "writes_the_goodbye_at_once": ("failed", "outbox is wrong", "Do not write to a socket"),
+    "unregisters_everyone": ("failed", "no longer registered", "Unregister only the socket"),
     "forgets_the_list": ("error", "raised an exception", "still in clients when you tell"),
 }
 

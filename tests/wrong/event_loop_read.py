@@ -227,6 +227,22 @@ def removes_the_client(sel, client):
     return True
 
 
+def closes_after_each_read(sel, client):
+    """Closes the socket once it has passed the lines on, as if one recv() ended the talk."""
+    try:
+        data = client.sock.recv(4096)
+    except OSError:
+        return False
+    if not data:
+        return False
+    client.inbox += data
+    while b"\n" in client.inbox:
+        line, client.inbox = client.inbox.split(b"\n", 1)
+        broadcast(sel, f"{client.nickname}: {line.decode('utf-8')}")
+    client.sock.close()
+    return True
+
+
 CAUGHT = {
     "splits_on_recv_boundaries": ("failed", "outbox is wrong", "One recv() is not one line"),
     "decodes_each_chunk": ("error", "raised an exception", "decode"),
@@ -242,6 +258,7 @@ CAUGHT = {
     "keeps_the_newline": ("failed", "outbox is wrong", "do not add another"),
     "writes_at_once": ("error", "raised an exception", "Do not write to a socket from here"),
     "announces_leaving": ("failed", "queued a line after", "drop tells the others"),
+    "closes_after_each_read": ("failed", "socket was closed while", "Only drop closes"),
     "removes_the_client": ("failed", "changed the list of clients", "calls drop"),
 }
 
