@@ -300,6 +300,19 @@ def test_the_browser_half_never_parses_html():
     assert "textContent" in code and "createTextNode" in code
 
 
+def test_both_halves_speak_the_same_messages():
+    """Every message type one half sends, the other half handles (read from the source)."""
+    js = (UI / "panel.js").read_text(encoding="utf-8")
+    py = (UI / "panel.py").read_text(encoding="utf-8")
+    from_browser = set(re.findall(r'model\.send\(\{ type: "(\w+)"', js))
+    handled_in_python = set(re.findall(r'kind == "(\w+)"', py))
+    from_python = set(re.findall(r'send\(\{"type": "(\w+)"', py))
+    handled_in_browser = set(re.findall(r'msg\.type === "(\w+)"', js))
+    assert from_browser == {"send", "join", "connect", "disconnect", "history"}
+    assert from_browser == handled_in_python
+    assert from_python == {"lines", "history", "refused"} == handled_in_browser
+
+
 def test_what_a_server_says_about_the_room_stays_text(scripted, panels):
     fake = scripted("*** Welcome, <b>eve</b>! You are in #<img/src=x/onerror=alert(1)>. "
                     "Online: <b>eve</b>, @<script>alert(2)</script>")
