@@ -111,7 +111,10 @@ FIXES = [
         ('the chat!"', 'the chat!\\n"'),
         ('"Connected to server!"', '"Connected to server!\\n"'),
         ('client.recv(1024).decode("ascii")', 'client.recv(1024).decode("ascii").strip()')]),
-    ("announce as the protocol says, and treat b'' as the client leaving", [
+    ("announce as the protocol says, treat b'' as the client leaving, and let a failed send "
+     "end that client only", [
+        ("        client.send(text)\n",
+         "        try:\n            client.send(text)\n        except OSError:\n            pass\n"),
         ('"{} joined the chat!\\n"', '"*** {} joined\\n"'),
         ('"{} left the chat!\\n"', '"*** {} left\\n"'),
         ('        client.send("Connected to server!\\n".encode("ascii"))\n', ''),
