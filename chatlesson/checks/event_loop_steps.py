@@ -111,12 +111,25 @@ class Room:
         return any(client.sock.send_calls or client.sock.sendall_calls
                    for client, _ in self.made)
 
+    def outbox(self, client) -> bytes:
+        """What ``client.outbox`` holds, as bytes; a verdict if it holds something else."""
+        value = client.outbox
+        if isinstance(value, (bytes, bytearray, memoryview)):
+            return bytes(value)
+        self.c.fail(f"{self.name(client)}'s outbox holds {type(value).__name__}, not bytes.",
+                    expected="bytes, e.g. b'ada: hello\\n'", arrived=repr(value)[:60],
+                    hint="An outbox holds the bytes to send: queue lines with broadcast(sel, "
+                         "text) (or queue), which encodes them, and keep the outbox bytes.")
+
     def outboxes(self) -> list[bytes]:
-        return [bytes(client.outbox) for client, _ in self.made]
+        return [self.outbox(client) for client, _ in self.made]
 
     def empty_outboxes(self) -> None:
+        """As the loop would once everything is sent: outboxes empty, EVENT_READ only."""
         for client, _ in self.made:
             client.outbox = b""
+            if client.sock.fileno() != -1 and client.sock in self.sel.get_map():
+                self.sel.modify(client.sock, READ, client)
 
 
 # --- on_readable ------------------------------------------------------------------------------
@@ -174,6 +187,12 @@ def _compare_outboxes(c: Checker, room: Room, expected: bytes, step: str, sent: 
             hint = QUEUE_HINT if written else _read_hint(expected, got)
             c.fail(f"{client.nickname}'s outbox is wrong after {step}.", sent=sent,
                    expected=shown(expected), arrived=shown(got), hint=hint)
+        if not room.sel.get_key(client.sock).events & WRITE:
+            c.fail(f"{client.nickname}'s socket is not watched for EVENT_WRITE after {step}: "
+                   "the line in its outbox would never be sent.", sent=sent,
+                   expected="EVENT_READ | EVENT_WRITE", arrived="EVENT_READ",
+                   hint="Queue lines with broadcast(sel, text): it adds them to the outboxes "
+                        "and asks the selector for EVENT_WRITE.")
     room.empty_outboxes()
 
 
@@ -422,11 +441,11 @@ def _check_write(c: Checker, on_writable, room: Room) -> None:
 def _drain(c: Checker, on_writable, room: Room, client, peer: Peer, data: bytes, step: str,
            sent: str) -> None:
     for _ in range(len(data) // 4 + 3):
-        if not bytes(client.outbox) or not _key(c, room, client, step, sent).events & WRITE:
+        if not room.outbox(client) or not _key(c, room, client, step, sent).events & WRITE:
             break
         _write_once(c, on_writable, room, client, step, sent)
     arrived = peer.read_bytes(len(data), c.timeout)
-    if arrived != data or bytes(client.outbox):
+    if arrived != data or room.outbox(client):
         c.fail(f"{client.nickname} received the wrong bytes while {step}.", sent=sent,
                expected=shown(data), arrived=shown(arrived), hint=PARTIAL_HINT)
     if _key(c, room, client, step, sent).events & WRITE:
@@ -501,7 +520,7 @@ def _dropped(c: Checker, room: Room, client, peer: Peer, stayed: list, step: str
                     "clients.remove(client).")
     expected = f"*** {client.nickname} left\n".encode()
     for other in stayed:
-        got = bytes(other.outbox)
+        got = room.outbox(other)
         if got != expected:
             peer_of = {id(cl): p for cl, p in room.made}[id(other)]
             written = peer_of.read_available(0.02)

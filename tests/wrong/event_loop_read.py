@@ -243,6 +243,39 @@ def closes_after_each_read(sel, client):
     return True
 
 
+def fills_outboxes_without_asking_to_write(sel, client):
+    """Adds to the outboxes itself, but never asks the selector for EVENT_WRITE."""
+    try:
+        data = client.sock.recv(4096)
+    except OSError:
+        return False
+    if not data:
+        return False
+    client.inbox += data
+    while b"\n" in client.inbox:
+        line, client.inbox = client.inbox.split(b"\n", 1)
+        for other in clients:
+            other.outbox += client.nickname.encode("utf-8") + b": " + line + b"\n"
+    return True
+
+
+def text_in_the_outboxes(sel, client):
+    """Puts text, not bytes, in the outboxes."""
+    try:
+        data = client.sock.recv(4096)
+    except OSError:
+        return False
+    if not data:
+        return False
+    client.inbox += data
+    while b"\n" in client.inbox:
+        line, client.inbox = client.inbox.split(b"\n", 1)
+        for other in clients:
+            other.outbox = f"{client.nickname}: {line.decode('utf-8')}\n"
+            sel.modify(other.sock, selectors.EVENT_READ | selectors.EVENT_WRITE, other)
+    return True
+
+
 CAUGHT = {
     "splits_on_recv_boundaries": ("failed", "outbox is wrong", "One recv() is not one line"),
     "decodes_each_chunk": ("error", "raised an exception", "decode"),
@@ -259,6 +292,9 @@ CAUGHT = {
     "writes_at_once": ("error", "raised an exception", "Do not write to a socket from here"),
     "announces_leaving": ("failed", "queued a line after", "drop tells the others"),
     "closes_after_each_read": ("failed", "socket was closed while", "Only drop closes"),
+    "fills_outboxes_without_asking_to_write": ("failed", "not watched for EVENT_WRITE",
+                                               "asks the selector for EVENT_WRITE"),
+    "text_in_the_outboxes": ("failed", "outbox holds str, not bytes", "keep the outbox bytes"),
     "removes_the_client": ("failed", "changed the list of clients", "calls drop"),
 }
 
