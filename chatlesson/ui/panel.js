@@ -189,6 +189,7 @@ function render({ model, el }) {
   log.tabIndex = 0;  // scrollable from the keyboard
   const dropped = element("div", "chatlesson-dropped", "dropped");
   dropped.hidden = true;
+  dropped.setAttribute("aria-hidden", "true");  // its count changes with every line: not news
   log.append(dropped);
   const marker = button("chatlesson-new-messages", "new-messages", "New messages ↓");
   marker.hidden = true;
