@@ -225,10 +225,12 @@ class Probe:
             self.run.ends_at = ends_at
 
     def drain(self, quiet: float) -> None:
-        """Read and drop whatever the server still sends, until it is quiet for ``quiet`` s."""
-        self.sock.settimeout(quiet)
+        """Read and drop what the server still sends, until it is quiet for ``quiet`` seconds
+        (or, from a server that never stops, for at most three times that)."""
+        ends_at = time.monotonic() + 3 * quiet
         try:
-            for _ in range(64):
+            while (left := ends_at - time.monotonic()) > 0:
+                self.sock.settimeout(min(quiet, left))
                 if not self.sock.recv(65536):
                     return
         except OSError:
