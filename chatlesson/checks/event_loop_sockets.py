@@ -41,8 +41,8 @@ class LoopSocket(TappedSocket):
         self.room_for: int | None = None
         #: When True, ``send`` raises ConnectionResetError, as after the peer's reset.
         self.broken = False
-        #: Real ``send`` calls that the kernel cut short (its buffer had less room).
-        self.short_sends = 0
+        #: Bytes that ``send`` handed to the kernel so far.
+        self.sent_total = 0
 
     def send(self, data, flags=0):
         self.send_calls += 1
@@ -53,7 +53,7 @@ class LoopSocket(TappedSocket):
                 raise BlockingIOError(errno.EAGAIN, "Resource temporarily unavailable")
             self.room_for -= 1
         sent = super().send(data, flags)
-        self.short_sends += sent < len(memoryview(data).cast("B")[:self.send_limit or None])
+        self.sent_total += sent
         return sent
 
     def sendall(self, data, flags=0):
