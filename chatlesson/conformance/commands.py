@@ -29,7 +29,7 @@ def who(run):
     names = [name.lstrip("@") for name in reply.split(": ", 1)[1].split(", ")]
     for member in (ada, bob):
         if member.nick not in names:
-            raise CheckFailed(f"/who does not name {member.label}", sent="ada sent '/who\\n'",
+            raise CheckFailed(f"/who does not name {member.label}", sent="ada: '/who\\n'",
                               expected=f"a list with {ada.nick} and {bob.nick}",
                               arrived=reply + "\n",
                               hint="/who names everyone in the room, you included.")

@@ -92,7 +92,7 @@ class Probe:
 
     def send_bytes(self, data: bytes) -> None:
         self.last_sent = data
-        self.run.last_sent = f"{self.label} sent {shown(data)}"
+        self.run.last_sent = f"{self.label}: {shown(data)}"
         self.sock.settimeout(self.run.step_time())
         try:
             self.sock.sendall(data)

@@ -10,6 +10,11 @@ from .probe import shown
 
 MARKS = {"passed": "✔", "failed": "✘", "skipped": "-", "error": "!"}
 
+# JupyterLab's theme colours, with fallbacks, as in the exercise checkers' verdicts.
+COLOURS = {"passed": "var(--jp-success-color1, #2e7d32)", "failed": "var(--jp-error-color1, #c62828)",
+           "skipped": "var(--jp-ui-font-color2, #616161)", "error": "var(--jp-warn-color1, #e65100)"}
+MUTED = "var(--jp-ui-font-color2, #616161)"
+
 
 @dataclass
 class Result:
@@ -102,20 +107,23 @@ class Report:
                           indent=2, ensure_ascii=False)
 
     def to_html(self) -> str:
-        colours = {"passed": "#2e7d32", "failed": "#c62828", "skipped": "#616161", "error": "#e65100"}
+        """A table for JupyterLab; everything the server sent is escaped, never markup."""
         rows = []
         for r in self.results:
             details = "".join(
-                f"<div><span style='color:#616161'>{label}</span> <code>{escape(value)}</code></div>"
+                f"<div style='margin-left: 1em'><span style='color: {MUTED}'>{label}</span> "
+                f"<code style='white-space: pre-wrap; word-break: break-all'>{escape(value)}</code></div>"
                 for label, value in r.evidence())
             if r.problem:
                 details = f"<div>{escape(r.problem)}</div>" + details
             if r.hint:
-                details += f"<div><b>Hint:</b> {escape(r.hint)}</div>"
+                details += f"<div style='margin-top: 2px'><b>Hint:</b> {escape(r.hint)}</div>"
             rows.append(
-                f"<tr><td>{escape(r.level)}</td>"
-                f"<td style='color:{colours[r.status]};font-weight:bold'>{MARKS[r.status]} "
-                f"{escape(r.status)}</td><td><b>{escape(r.name)}</b>: {escape(r.title)}{details}</td></tr>")
-        return ("<table class='chatlesson-conformance' style='text-align:left'>"
-                "<tr><th>level</th><th>result</th><th>check</th></tr>"
+                f"<tr><td style='text-align: left; vertical-align: top'>{escape(r.level)}</td>"
+                f"<td style='text-align: left; vertical-align: top; white-space: nowrap; "
+                f"color: {COLOURS[r.status]}; font-weight: bold'>{MARKS[r.status]} {escape(r.status)}</td>"
+                f"<td style='text-align: left'><b>{escape(r.name)}</b>: {escape(r.title)}{details}</td></tr>")
+        return ("<table class='chatlesson-conformance'>"
+                "<tr><th style='text-align: left'>level</th><th style='text-align: left'>result</th>"
+                "<th style='text-align: left'>check</th></tr>"
                 + "".join(rows) + f"</table><p>{escape(self.summary(timing=False))}</p>")

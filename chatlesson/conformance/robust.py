@@ -240,14 +240,14 @@ def one_order(run):
         own = [line for line in lines if line.startswith(member.nick + ":")]
         if own != [f"{member.nick}: line {n}" for n in range(3)]:
             raise CheckFailed(f"{member.label}'s own lines came back out of the order it sent them",
-                              sent=f"{member.label} sent line 0, line 1, line 2",
+                              sent=f"{member.label}: line 0, line 1, line 2",
                               expected="its lines in that order", arrived="\n".join(own),
                               hint="Handle each client's lines one after the other, in one thread.")
         for index, (mine, theirs) in enumerate(zip(first, lines, strict=False)):
             if mine != theirs:
                 raise CheckFailed(f"{members[0].label} and {member.label} saw the lines in "
                                   f"different orders (line {index + 1} of {len(lines)})",
-                                  sent="ada, bob and cy sent 3 lines each at the same moment",
+                                  sent="ada, bob and cy: 3 lines each, all at the same moment",
                                   expected=f"{mine!r} (what {members[0].label} saw)",
                                   arrived=theirs,
                                   hint="Two handle threads broadcast at the same time, and each "

@@ -69,7 +69,7 @@ class Run:
         self.unreachable = False  # a connection was refused
         self.greeted_once = False  # some connection of this run got Hii
         self.deaf = False         # connections are accepted (or queued) but no longer greeted
-        self.last_sent: str | None = None  # "ada sent 'hi\n'": the evidence a failure shows
+        self.last_sent: str | None = None  # "ada: 'hi\n'": what was sent last, shown when a check fails
         self.ours: set[str] = set()        # nicknames the current check uses
         self.probes: list[Probe] = []      # connections of the current check, in order
 
