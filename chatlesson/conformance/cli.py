@@ -43,10 +43,13 @@ def main(argv: list[str] | None = None) -> int:
     host, port = args.server
 
     def progress(result) -> None:
-        if not args.json:
-            print(f"  {result.status:7} {result.level}/{result.name}", file=sys.stderr, flush=True)
+        """One line per check while the run goes on, on a terminal only."""
+        print(f"  {result.status:7} {result.level}/{result.name}", file=sys.stderr, flush=True)
+
+    if args.step_timeout <= 0 or args.budget <= 0:
+        parser.error("--step-timeout and --budget must be more than 0")
 
     report = run_checks(host, port, levels, step_timeout=args.step_timeout, budget=args.budget,
-                        on_result=progress)
+                        on_result=progress if sys.stderr.isatty() else None)
     print(report.to_json() if args.json else report.to_text())
     return 0 if report.passed else 1
