@@ -11,6 +11,7 @@
 const DEFAULT_MAX_LINES = 2000;
 const FOLD_LIMIT = 30;       // joins and leaves folded into one line, at most
 const BOTTOM_SLACK_PX = 24;  // "at the bottom" if this close to it
+const ASK_AGAIN_MS = 2000;   // ask for the history again if no answer came in this time
 const KINDS = new Set(["chat", "action", "private", "notice", "request", "error",
                        "panel", "panel-error"]);
 
@@ -26,7 +27,7 @@ function storeOf(model) {
   const key = model.get("_panel_id");
   let store = stores.get(key);
   if (!store) {
-    store = { records: [], lastN: 0, views: new Set() };
+    store = { records: [], lastN: 0, views: new Set(), askedAt: 0 };
     stores.set(key, store);
   }
   return store;
@@ -45,6 +46,17 @@ function isRecord(record) {
   return record && Number.isInteger(record.n) && typeof record.text === "string";
 }
 
+function askForHistory(model, store) {
+  const now = Date.now();
+  if (now - store.askedAt < ASK_AGAIN_MS) return;  // an answer is probably on its way
+  store.askedAt = now;
+  try {
+    model.send({ type: "history" });
+  } catch (error) {
+    // No kernel (a saved notebook opened without one): the log stays as it is.
+  }
+}
+
 function initialize({ model }) {
   const store = storeOf(model);
   const onMessage = (msg) => {
@@ -52,12 +64,16 @@ function initialize({ model }) {
     if (msg.type === "lines" && Array.isArray(msg.lines)) {
       const fresh = msg.lines.filter((r) => isRecord(r) && r.n > store.lastN);
       if (!fresh.length) return;
+      // Lines are numbered: a gap means messages were lost on the way (JupyterLab drops
+      // kernel messages above its rate limit). Python still has them.
+      if (store.lastN > 0 && fresh[0].n > store.lastN + 1) askForHistory(model, store);
       store.records.push(...fresh);
       store.lastN = fresh[fresh.length - 1].n;
       trim(store, maxLines(model));
       for (const view of store.views) view.append(fresh);
     } else if (msg.type === "history" && Array.isArray(msg.lines)) {
       // Everything Python kept, plus what arrived here after it was taken.
+      store.askedAt = 0;
       const lines = msg.lines.filter(isRecord);
       const last = lines.length ? lines[lines.length - 1].n : 0;
       store.records = lines.concat(store.records.filter((r) => r.n > last));
@@ -69,11 +85,7 @@ function initialize({ model }) {
     }
   };
   model.on("msg:custom", onMessage);
-  try {
-    model.send({ type: "history" });  // lines sent before this module was loaded
-  } catch (error) {
-    // No kernel (a saved notebook opened without one): the log stays empty.
-  }
+  askForHistory(model, store);  // lines sent before this module was loaded
   return () => {
     model.off("msg:custom", onMessage);
     stores.delete(model.get("_panel_id"));

@@ -15,7 +15,9 @@ browser half (the page elements), ``panel.css`` its looks. Why it is built so:
   the whole log, and lines that arrive in a burst share a message
   (``panel_sender.LineSender``, one thread per panel, named
   ``chatlesson-panel-<nick>``, ended by ``stop()`` or ``close()``). A page
-  that opens later asks for the lines kept so far (``{"type": "history"}``).
+  that opens later asks for the lines kept so far (``{"type": "history"}``),
+  and so does a page that sees a gap in the lines' numbers (JupyterLab drops
+  kernel messages above its rate limit).
 * **What you type travels with the click.** Send and Enter send
   ``{"type": "send", "text": ...}`` carrying the text itself, so the line sent
   is exactly what was in the box: there is no "value" to synchronise first.
