@@ -150,8 +150,9 @@ def test_the_checkers_wake_student_code_blocked_in_accept_as_on_macos(bsd_listen
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to this process would end it on Windows")
 @pytest.mark.parametrize("engine", ["threads", "eventloop"])
 def test_ctrl_c_on_the_command_line_stops_promptly_as_on_macos(bsd_listeners, monkeypatch, engine):
-    """chatlesson-server's Ctrl-C path: KeyboardInterrupt in serve_forever(), then stop()."""
+    """chatlesson-server's Ctrl-C path: KeyboardInterrupt while it waits, then stop()."""
     from chatlesson import server as server_module
+    from chatlesson.server import cli
 
     ServerClass = engine_factory(engine)[0]
     threads_before = set(threading.enumerate())
@@ -163,14 +164,14 @@ def test_ctrl_c_on_the_command_line_stops_promptly_as_on_macos(bsd_listeners, mo
         return real_start(self)
 
     serving = threading.Event()  # main() is inside its try: Ctrl-C now lands where it should
-    real_serve = ServerClass.serve_forever
+    real_wait = cli.wait_until_stopped
 
-    def serve_forever(self):
+    def wait_until_stopped(server):
         serving.set()
-        return real_serve(self)
+        return real_wait(server)
 
     monkeypatch.setattr(ServerClass, "start", start)
-    monkeypatch.setattr(ServerClass, "serve_forever", serve_forever)
+    monkeypatch.setattr(cli, "wait_until_stopped", wait_until_stopped)
     interrupted_at = []
 
     def press_ctrl_c():

@@ -11,6 +11,7 @@ import argparse
 import logging
 import os
 import sys
+import time
 
 from ..core.flood import DEFAULT_FLOOD_LIMIT, FloodLimit
 from ..core.limits import DEFAULT_LIMITS, Limits
@@ -20,6 +21,9 @@ from ..core.protocol import DEFAULT_HOST, DEFAULT_PORT
 ADMIN_PASSWORD_VARIABLE = "CHATLESSON_ADMIN_PASSWORD"
 
 ENGINES = ("eventloop", "threads")
+
+#: How often the waiting main thread wakes up to notice a Ctrl-C, in seconds.
+WAKE_SECONDS = 0.25
 
 log = logging.getLogger("chatlesson.server")
 
@@ -102,19 +106,24 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def server_class(engine: str) -> tuple[str, type]:
-    """The engine that will run and its class; the event-loop one is imported only if asked for."""
+def server_class(engine: str) -> type:
+    """The class for an engine, imported only when asked for (threads need no asyncio)."""
     if engine == "eventloop":
-        try:
-            from .eventloop import EventLoopServer
-        except ModuleNotFoundError as missing:
-            if missing.name != f"{__package__}.eventloop":
-                raise
-            log.warning("the event-loop engine is not available in this version; using threads")
-        else:
-            return engine, EventLoopServer
+        from .eventloop import EventLoopServer
+        return EventLoopServer
     from .threaded import ChatServer
-    return "threads", ChatServer
+    return ChatServer
+
+
+def wait_until_stopped(server) -> None:
+    """Block until the server stops, waking now and then.
+
+    Ctrl-C raises KeyboardInterrupt in the main thread, but the OS may hand the signal to any
+    thread of the process: one of the server's. Then a main thread asleep in a wait with no
+    timeout never hears of it; one that wakes up every ``WAKE_SECONDS`` does.
+    """
+    while server.running:
+        time.sleep(WAKE_SECONDS)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -126,9 +135,9 @@ def main(argv: list[str] | None = None) -> int:
         limits = Limits(max_connections=args.max_connections, max_per_host=args.max_per_host,
                         handshake_seconds=args.handshake_seconds,
                         dead_peer_seconds=args.dead_peer_seconds)
-        engine, cls = server_class(args.engine)
-        server = cls(args.host, args.port, admin_password=args.admin_password,
-                     flood_limit=args.flood_limit, limits=limits)
+        server = server_class(args.engine)(args.host, args.port,
+                                           admin_password=args.admin_password,
+                                           flood_limit=args.flood_limit, limits=limits)
     except ValueError as exc:
         print(f"chatlesson-server: {exc}", file=sys.stderr)
         return 2
@@ -140,11 +149,11 @@ def main(argv: list[str] | None = None) -> int:
                   file=sys.stderr)
             return 1
         log.info("engine %s; flood limit %s; at most %s connections, %s per address; "
-                 "nickname within %s s", engine, args.flood_limit or "off",
+                 "nickname within %s s", args.engine, args.flood_limit or "off",
                  _shown(limits.max_connections), _shown(limits.max_per_host),
                  _shown(limits.handshake_seconds))
         log.info("press Ctrl-C to stop")
-        server.serve_forever()
+        wait_until_stopped(server)
     except KeyboardInterrupt:
         log.info("Ctrl-C: stopping")
     finally:

@@ -157,7 +157,8 @@ class ChatServer:
         """Start if needed and block until ``stop()`` (for the command line)."""
         if self._listener is None:
             self.start()
-        self._stopped.wait()
+        while not self._stopped.wait(0.25):
+            pass  # wake up now and then: a Ctrl-C the OS gave to another thread is seen here
 
     def __enter__(self) -> ChatServer:
         return self.start() if self._listener is None else self
