@@ -177,6 +177,7 @@ function render({ model, el }) {
   const store = storeOf(model);
   const id = `chatlesson-${Date.now().toString(36)}-${nextId++}`;
   el.classList.add("chatlesson-panel");
+  el.setAttribute("role", "group");  // named after its user, so two panels are told apart
 
   // Header: nickname, Connect, Disconnect, status.
   const nick = textBox("chatlesson-nick", "nick", "nickname", 12);
@@ -308,6 +309,7 @@ function render({ model, el }) {
     else if (where) text = `${state} (${where})`;
     if (stopped) text += " · chat stopped";
     statusText.textContent = text;
+    el.setAttribute("aria-label", who ? `Chat panel of ${who}` : "Chat panel");
     if (document.activeElement !== nick || nick.disabled) nick.value = who;
 
     const live = state === "connected" && !stopped;
