@@ -15,7 +15,9 @@ check, like a person using the page would see it:
 * at 1100, 1366 and 1920 px, with the file browser open, no part of a panel
   is cut off and every box fits its placeholder (screenshots are saved and
   their paths printed);
-* the panel works from the keyboard alone;
+* the log follows new lines only while you are at the bottom, and shows a
+  "new messages" marker otherwise;
+* the panel works from the keyboard alone, and shows where the focus is;
 * axe-core finds no serious or critical problem in the panels, in the
   light and in the dark theme.
 
@@ -343,6 +345,7 @@ def tab_to(page, wanted: str, panel_index: int, limit: int = 40) -> list[str]:
         where = panel_js(page, "[P.focusedPanel(), P.focused()]")
         seen.append(f"{where[0]}:{where[1]}")
         if where == [panel_index, wanted]:
+            assert panel_js(page, "P.focusRing()"), f"{wanted} has the focus but does not show it"
             return seen
     raise AssertionError(f"Tab never reached {wanted} of panel {panel_index}; the focus went {seen}")
 
@@ -383,6 +386,49 @@ def test_the_panel_works_from_the_keyboard_alone(chat):
     page.keyboard.type("lobby")
     page.keyboard.press("Enter")
     part(chat.bob, "room").filter(has_text="lobby").wait_for(timeout=WAIT_MS)
+
+
+# --- The log follows new lines only at the bottom -----------------------------------
+
+LOG_JS = """(i) => { const log = window.__chatlesson.part(window.__chatlesson.panels()[i], 'log');
+    return {top: log.scrollTop, bottom: log.scrollHeight - log.scrollTop - log.clientHeight}; }"""
+
+
+@pytest.mark.timeout(300)
+def test_the_log_follows_new_lines_only_while_at_the_bottom(chat):
+    page = chat.page
+    page.set_viewport_size({"width": 1366, "height": 900})
+    chat.bob.scroll_into_view_if_needed()
+    install(page)
+    for number in range(40):
+        chat.carol.send(f"filler line {number}, enough of them to scroll")
+    chat.heard("filler line 39,")
+    next_frame(page)
+    assert page.evaluate(LOG_JS, 1)["bottom"] <= 2, "a new line did not scroll into view"
+    marker = part(chat.bob, "new-messages")
+    assert not marker.is_visible()
+
+    # Scrolled up to read: a new line neither moves the text nor hides itself.
+    part(chat.bob, "log").hover()
+    page.mouse.wheel(0, -600)
+    page.wait_for_function(f"() => ({LOG_JS})(1).bottom > 100", timeout=WAIT_MS)
+    next_frame(page)
+    reading = page.evaluate(LOG_JS, 1)
+    chat.carol.send("a line that arrives while bob reads")
+    chat.heard("a line that arrives while bob reads")
+    next_frame(page)
+    assert abs(page.evaluate(LOG_JS, 1)["top"] - reading["top"]) <= 1, "the log jumped while bob read"
+    marker.wait_for(state="visible", timeout=WAIT_MS)
+    assert part(chat.ada, "new-messages").is_hidden(), "ada is at the bottom: no marker for her"
+
+    # The marker brings bob back to the bottom, and the log follows again.
+    marker.click()
+    marker.wait_for(state="hidden", timeout=WAIT_MS)
+    assert page.evaluate(LOG_JS, 1)["bottom"] <= 2
+    chat.carol.send("and the log follows again")
+    chat.heard("and the log follows again")
+    next_frame(page)
+    assert page.evaluate(LOG_JS, 1)["bottom"] <= 2
 
 
 # --- Accessibility: axe-core on the panels ------------------------------------------

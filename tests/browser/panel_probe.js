@@ -41,6 +41,12 @@
     logText: i => part(panels()[i], 'log').textContent,
     lineCount: i => part(panels()[i], 'log').querySelectorAll(parts.line).length,
     focused: () => partOf(document.activeElement),
+    // Whether the focused element shows it has the focus (an outline or a shadow ring).
+    focusRing: () => {
+      const style = getComputedStyle(document.activeElement);
+      return (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0) ||
+             style.boxShadow !== 'none';
+    },
     focusedPanel: () => panels().indexOf(document.activeElement && document.activeElement.closest(parts.panel)),
     rect: (i, name) => {
       const el = name === 'panel' ? panels()[i] : part(panels()[i], name);
