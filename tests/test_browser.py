@@ -186,7 +186,7 @@ def chat(tmp_path_factory, browser):
 
 
 @pytest.fixture
-def shown(chat, capsys):
+def shown(capsys):
     """``shown(path)`` prints a path in the test output, captured or not."""
     def show(label: str, path: Path) -> None:
         with capsys.disabled():
