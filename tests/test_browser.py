@@ -6,7 +6,9 @@ process joins the same server as ``carol`` with a ``ChatClient``, to read
 exactly what the panels sent and to send lines "from the network". They
 check, like a person using the page would see it:
 
-* typed text is never lost: keys at 0 ms spacing, then Enter or Send at once;
+* typed text is never lost: keys at 0 ms spacing, then Enter or Send at once,
+  also while another member's lines keep arriving;
+* each line has its time and the sender's colour; a line naming you stands out;
 * nothing from the network becomes markup or runs as script;
 * long tokens wrap inside the log and never squeeze the side column, and
   ordinary words are not cut;
@@ -41,6 +43,7 @@ import re
 import shutil
 import statistics
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -204,21 +207,39 @@ def screenshot(chat, name: str) -> Path:
 # --- Typed text is never lost --------------------------------------------------
 
 @pytest.mark.timeout(300)
-@pytest.mark.parametrize("how", ["Enter", "Send"])
+@pytest.mark.parametrize("how", ["Enter", "Send", "Enter while lines arrive"])
 def test_what_is_typed_is_what_is_sent(chat, how):
     chat.drain()
     field = part(chat.ada, "input")
-    for number, text in enumerate(TYPED):
-        text = f"{text} ({how} {number})"
-        field.click()
-        field.press_sequentially(text, delay=0)
-        if how == "Enter":
-            field.press("Enter")
-        else:
-            part(chat.ada, "send").click()
-        assert chat.next_line_from("ada") == f"ada: {text}"
-        wait_in_log(chat.page, 1, text)
-        assert field.input_value() == "", "the sent text stayed in the box"
+    stop = threading.Event()
+    chatter = threading.Thread(target=keep_talking, args=(chat.port, stop), daemon=True)
+    if how == "Enter while lines arrive":
+        chatter.start()
+    try:
+        for number, text in enumerate(TYPED):
+            text = f"{text} ({how} {number})"
+            field.click()
+            field.press_sequentially(text, delay=0)
+            if how == "Send":
+                part(chat.ada, "send").click()
+            else:
+                field.press("Enter")
+            assert chat.next_line_from("ada") == f"ada: {text}"
+            wait_in_log(chat.page, 1, text)
+            assert field.input_value() == "", "the sent text stayed in the box"
+    finally:
+        stop.set()
+        if chatter.is_alive():
+            chatter.join(timeout=30)
+
+
+def keep_talking(port: int, stop: threading.Event) -> None:
+    """Another member who sends a line every 20 ms until ``stop`` is set."""
+    with ChatClient(("127.0.0.1", port), "talkative", on_message=lambda message: None) as talker:
+        number = 0
+        while not stop.wait(0.02):
+            talker.send(f"chatter {number}")
+            number += 1
 
 
 # --- Text from the network stays text ------------------------------------------
@@ -429,6 +450,36 @@ def test_the_log_follows_new_lines_only_while_at_the_bottom(chat):
     chat.heard("and the log follows again")
     next_frame(page)
     assert page.evaluate(LOG_JS, 1)["bottom"] <= 2
+
+
+# --- Time, sender colour and mentions on each line ------------------------------------
+
+LINES_JS = """(i) => Array.from(window.__chatlesson.lines(window.__chatlesson.panels()[i])).map(line => ({
+    text: line.textContent,
+    time: (line.querySelector('.chatlesson-time, [data-part=time]') || {}).textContent || '',
+    sender: (line.querySelector('.chatlesson-sender, [data-part=sender]') || {}).className || '',
+    mention: line.classList.contains('chatlesson-mention')}))"""
+
+
+@pytest.mark.timeout(300)
+def test_each_line_has_a_time_a_sender_colour_and_mentions_stand_out(chat):
+    page = chat.page
+    install(page)
+    chat.carol.send("bob, a question for you")
+    chat.carol.send("nothing for anyone in particular")
+    chat.heard("nothing for anyone in particular")
+    for index, nick in ((0, "ada"), (1, "bob")):
+        lines = page.evaluate(LINES_JS, index)
+        assert all(re.search(r"\d", line["time"]) for line in lines), "a line without its time"
+        question = next(line for line in lines if "a question for you" in line["text"])
+        other = next(line for line in lines if "nothing for anyone" in line["text"])
+        assert question["mention"] == (nick == "bob") and not other["mention"]
+        colours = re.findall(r"chatlesson-c\d", question["sender"])
+        assert len(colours) == 1 and colours == re.findall(r"chatlesson-c\d", other["sender"])
+        if index == 0:
+            carol_colour = colours
+        else:
+            assert colours == carol_colour, "carol has another colour in bob's panel"
 
 
 # --- Accessibility: axe-core on the panels ------------------------------------------
