@@ -182,7 +182,8 @@ class EventLoopServer:
         """Start if needed and block until ``stop()`` (for the command line)."""
         if self._thread is None:
             self.start()
-        self._stopped.wait()
+        while not self._stopped.wait(0.25):
+            pass  # wake up now and then: a Ctrl-C the OS gave to another thread is seen here
 
     def __enter__(self) -> EventLoopServer:
         return self.start() if self._thread is None else self
