@@ -188,10 +188,12 @@ def plot(rows: list[dict], out: str) -> list[str]:
                 ns = sorted(by_n)
                 if ns:
                     label = f"{engine}, {'one at a time' if parallel == 1 else f'{parallel} at once'}"
-                    style = "o--" if parallel == 1 else "o-"
-                    ax1.plot(ns, [by_n[n]["join_s"] for n in ns], style, label=label)
-                    ax2.plot(ns, [by_n[n]["server_kib_per_client"] for n in ns], style, label=label)
+                    style = {"linestyle": "--" if parallel == 1 else "-", "marker": "o",
+                             "color": f"C{engines.index(engine)}", "label": label}
+                    ax1.plot(ns, [by_n[n]["join_s"] for n in ns], **style)
+                    ax2.plot(ns, [by_n[n]["server_kib_per_client"] for n in ns], **style)
         ax1.set_title("time for N clients to join (s)")
+        ax1.set_yscale("log")
         ax2.set_title("server memory per client (KiB)")
         for ax in (ax1, ax2):
             ax.set_xscale("log")
