@@ -232,7 +232,8 @@ def run(args) -> dict:
 def report(results: dict) -> None:
     typed, lat, burst, long = (results[k] for k in ("typing", "latency", "bursts", "long_log"))
     print(f"\nChat panel in JupyterLab + Chromium ({results['machine']['chromium']}, "
-          f"{results['machine']['cpus']} CPUs)")
+          f"{results['machine']['cpus']} CPUs, load average {results['machine']['load_average']} "
+          f"at the start, {results['machine'].get('load_average_end')} at the end)")
     print(f"  typing, keys at 0 ms then Enter: {typed['exact']}/{typed['typed']} lines exactly as typed")
     ms = lat["ms"]
     print(f"  {lat['clients']} clients x 1 line/s for {lat['seconds']:g} s ({lat['lines']} lines, "
@@ -263,6 +264,8 @@ def main() -> None:
     if args.quick:
         args.typed, args.clients, args.seconds, args.long = 10, 10, 3, 1000
     results = run(args)
+    if hasattr(os, "getloadavg"):
+        results["machine"]["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     results["args"] = {k: str(v) for k, v in vars(args).items()}
     report(results)
     args.out.mkdir(parents=True, exist_ok=True)
