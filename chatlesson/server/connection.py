@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import socket
 import threading
+from collections import deque
 from collections.abc import Callable
 
 from ..core.limits import SlowReader
@@ -21,8 +22,9 @@ from ..core.limits import SlowReader
 #: How long a closing connection may take to flush its last lines, in seconds.
 FLUSH_TIMEOUT = 2.0
 
-#: Bytes handed to one ``send()``: small enough that the pending count follows the
-#: client's reading closely (a blocking ``send`` of megabytes returns only when all is sent).
+#: Bytes the writer takes from the queue at a time: many lines joined into one ``send()``,
+#: yet few enough that the pending count follows the client's reading closely (a blocking
+#: ``send`` of megabytes returns only once all is sent) and joining copies little.
 SEND_SIZE = 64 * 1024
 
 
@@ -41,7 +43,7 @@ class Connection:
         self.number = number
         self._slow_reader = slow_reader
         self._on_too_slow = on_too_slow
-        self._chunks: list[bytes] = []
+        self._chunks: deque[bytes] = deque()
         self._pending = 0
         self._closing = False  # no more lines will be queued
         #: Over the soft limit after the last ``enqueue``: the server must keep time for it.
@@ -121,11 +123,10 @@ class Connection:
                     self._ready.wait()
                 if not self._chunks:
                     return
-                data = memoryview(b"".join(self._chunks))
-                self._chunks.clear()
+                data = memoryview(self._take())
             while data:
                 try:
-                    sent = self.sock.send(data[:SEND_SIZE])
+                    sent = self.sock.send(data)
                 except OSError:
                     self.abort()
                     return
@@ -136,3 +137,12 @@ class Connection:
                 if too_slow:
                     self._on_too_slow(self)
                     return
+
+    def _take(self) -> bytes:
+        """Up to about ``SEND_SIZE`` bytes from the front of the queue (lock held)."""
+        taken, size = [], 0
+        while self._chunks and size < SEND_SIZE:
+            chunk = self._chunks.popleft()
+            taken.append(chunk)
+            size += len(chunk)
+        return b"".join(taken)
