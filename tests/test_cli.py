@@ -198,15 +198,6 @@ def test_connection_and_handshake_limits_from_the_command_line(run_server, engin
         assert staller.line() == "!!! no nickname within 0.5 seconds; goodbye"
 
 
-def test_without_the_event_loop_module_the_command_falls_back_to_threads(monkeypatch, caplog):
-    from chatlesson.server import cli
-    from chatlesson.server.threaded import ChatServer as Threaded
-
-    monkeypatch.setitem(sys.modules, "chatlesson.server.eventloop", None)  # as if not there
-    assert cli.server_class("eventloop") == ("threads", Threaded)
-    assert "using threads" in caplog.text
-
-
 def test_server_script_reports_a_busy_port():
     with ChatServer() as busy:
         proc = Process(str(BIN / "chatlesson-server"), "--port", str(busy.port))
