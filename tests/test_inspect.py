@@ -402,3 +402,11 @@ def test_python_dash_m_runs_the_command(server):
 def test_a_bad_address_is_a_usage_error():
     with pytest.raises(SystemExit):
         run(["--listen", "0", "--to", "nowhere"], io.StringIO())
+
+
+def test_the_latency_benchmark_runs_and_prints_each_setup(capsys):
+    from chatlesson.inspect.bench import main
+    main(["--count", "20"])
+    out = capsys.readouterr().out
+    for setup in ("direct", "relay ", "relay, printing"):
+        assert f"\n{setup}" in out
