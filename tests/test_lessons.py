@@ -131,22 +131,25 @@ ONE_OS_ONLY = {
 GUARDS = ("os.name", "sys.platform", "platform.system")
 
 
+def is_guard(node: ast.AST) -> bool:
+    """An ``if`` that tests which system this is, or a ``try`` that catches ImportError."""
+    if isinstance(node, (ast.If, ast.IfExp)):
+        return any(guard in ast.unparse(node.test) for guard in GUARDS)
+    if isinstance(node, ast.Try):
+        return any(handler.type is not None and "ImportError" in ast.unparse(handler.type)
+                   for handler in node.handlers)
+    return False
+
+
 def unguarded_lines(source: str) -> list[str]:
-    """The lines of a cell that run on every system: those under an ``if`` that tests the
-    system (``os.name``, ``sys.platform``) or a ``try`` that catches ImportError are left out."""
+    """The lines of a cell that run on every system: the lines inside a guard are left out."""
     lines = source.splitlines()
     try:
         tree = ast.parse(source)
     except SyntaxError:  # IPython magics: check every line
         return lines
-    guarded: set[int] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.If, ast.IfExp)) and any(g in ast.unparse(node.test) for g in GUARDS):
-            guarded.update(range(node.lineno, (node.end_lineno or node.lineno) + 1))
-        elif isinstance(node, ast.Try) and any(
-                handler.type is not None and "ImportError" in ast.unparse(handler.type)
-                for handler in node.handlers):
-            guarded.update(range(node.lineno, (node.end_lineno or node.lineno) + 1))
+    guarded = {number for node in ast.walk(tree) if is_guard(node)
+               for number in range(node.lineno, (node.end_lineno or node.lineno) + 1)}
     return [line for number, line in enumerate(lines, 1) if number not in guarded]
 
 
