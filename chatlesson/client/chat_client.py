@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import queue
 import socket
+import ssl
 import threading
 from collections.abc import Callable
 
@@ -52,12 +53,21 @@ class ChatClient:
     (that is what the terminal client does). Incoming lines go to
     ``on_message(message)`` if given, else to the ``messages`` queue; the
     ``None`` message, or a call to ``on_close()``, says the connection ended.
+
+    TLS: ``tls=True`` verifies the server with the system's authorities, ``tls=context``
+    uses an ``ssl.SSLContext``; ``fingerprint="AB:CD:..."`` (a class's self-signed
+    certificate) accepts exactly the certificate with that SHA-256 fingerprint, as the
+    instructor's join card shows it, and refuses to talk to any other.
+    ``source_address=(ip, 0)`` picks the local address to connect from (a machine with
+    several networks; tests that play a class from 127.0.0.x).
     """
 
     def __init__(self, address: tuple[str, int], nick: str | None = None, *,
                  on_message: Callable[[Message], None] | None = None,
                  on_close: Callable[[], None] | None = None,
-                 timeout: float = HANDSHAKE_TIMEOUT):
+                 timeout: float = HANDSHAKE_TIMEOUT,
+                 tls: bool | ssl.SSLContext = False, fingerprint: str | None = None,
+                 source_address: tuple[str, int] | None = None):
         host, port = address
         self.address = (host, port)
         self.nick: str | None = None
@@ -71,8 +81,18 @@ class ChatClient:
         self._receiver: threading.Thread | None = None
         self._send_lock = threading.Lock()
         self._closed = threading.Event()
-        self.sock = socket.create_connection(self.address, timeout=timeout)
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock = socket.create_connection(self.address, timeout=timeout,
+                                        source_address=source_address)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if tls or fingerprint is not None:
+            from ..classroom.tls import client_context, wrap
+            context = tls if isinstance(tls, ssl.SSLContext) else client_context(fingerprint=fingerprint)
+            try:
+                sock = wrap(sock, host, context, fingerprint)
+            except BaseException:
+                sock.close()
+                raise
+        self.sock = sock
         try:
             self._expect_request()
             if nick is not None:

@@ -77,6 +77,7 @@ class                         ``data-part``      what
 
 from __future__ import annotations
 
+import ssl
 import threading
 import uuid
 from collections import deque
@@ -111,6 +112,10 @@ class ChatPanel(anywidget.AnyWidget):
     for any server. Without a nickname (or with ``connect=False``) the panel
     waits for you to type one and press Connect.
 
+    TLS: ``tls=True`` (or an ``ssl.SSLContext``) connects with TLS;
+    ``fingerprint="AB:CD:..."`` accepts only the certificate the instructor's
+    join card names (a class's self-signed one).
+
     From code: ``say(text)`` sends as if typed, ``connect()``/``disconnect()``
     work like the buttons, ``stop()`` ends the panel and keeps its log,
     ``wait_for(text)`` blocks until a line arrives, and ``nick``, ``status``,
@@ -135,7 +140,8 @@ class ChatPanel(anywidget.AnyWidget):
 
     def __init__(self, server: ChatServer | str | tuple | None = None, port: int | None = None,
                  nick: str | None = None, *, connect: bool = True,
-                 max_lines: int = MAX_LOG_LINES, timeout: float = CONNECT_TIMEOUT):
+                 max_lines: int = MAX_LOG_LINES, timeout: float = CONNECT_TIMEOUT,
+                 tls: bool | ssl.SSLContext = False, fingerprint: str | None = None):
         where_server, address = _where(server, port)
         if nick is not None and not isinstance(nick, str):
             raise TypeError(f"nick must be a string, not {type(nick).__name__}")
@@ -145,6 +151,7 @@ class ChatPanel(anywidget.AnyWidget):
         self.add_class("chatlesson-panel")
         self._server, self._address = where_server, address
         self.timeout = timeout
+        self._tls, self._fingerprint = tls, fingerprint  # see ChatClient
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
         self._client: ChatClient | None = None
@@ -320,6 +327,7 @@ class ChatPanel(anywidget.AnyWidget):
             generation = self._generation
             try:
                 client = ChatClient(address, None, timeout=self.timeout,
+                                    tls=self._tls, fingerprint=self._fingerprint,
                                     on_message=partial(self._receive, generation),
                                     on_close=partial(self._lost, generation))
             except OSError as exc:

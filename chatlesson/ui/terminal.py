@@ -10,6 +10,7 @@ test), the client falls back to plain lines in and plain lines out.
 from __future__ import annotations
 
 import argparse
+import ssl
 import sys
 import threading
 
@@ -32,10 +33,31 @@ QUIT_WAIT = 5.0  # seconds to wait for the server's goodbye after /quit
 def _parse_args(argv):
     parser = argparse.ArgumentParser(prog="chatlesson-client",
                                      description="Chat with a chatlesson server from a terminal.")
+    parser.add_argument("server", nargs="?", help="HOST:PORT of the server (the join card's form; "
+                        "or use --host and --port)")
     parser.add_argument("--host", default=DEFAULT_HOST, help="server address (default %(default)s)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="server port (default %(default)s)")
     parser.add_argument("--nick", help="your nickname (asked for if not given)")
-    return parser.parse_args(argv)
+    parser.add_argument("--tls", action="store_true", help="connect with TLS")
+    parser.add_argument("--fingerprint", help="with --tls: accept only the server certificate with "
+                        "this SHA-256 fingerprint (the instructor's join card shows it)")
+    parser.add_argument("--cafile", help="with --tls: trust the certificate(s) in this PEM file")
+    args = parser.parse_args(argv)
+    if args.server:
+        host, colon, port = args.server.rpartition(":")
+        if not colon or not port.isdigit() or not 0 < int(port) < 65536:
+            parser.error(f"{args.server!r} is not HOST:PORT")
+        args.host, args.port = host.strip("[]") or DEFAULT_HOST, int(port)
+    if (args.fingerprint or args.cafile) and not args.tls:
+        parser.error("--fingerprint and --cafile go with --tls")
+    return args
+
+
+def _tls(args) -> bool | ssl.SSLContext:
+    """What ``ChatClient``'s ``tls`` gets from the options."""
+    if args.tls and args.cafile:
+        return ssl.create_default_context(cafile=args.cafile)
+    return bool(args.tls)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,7 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     ui = _PromptUI() if interactive else _PlainUI()
     try:
-        client = ChatClient((args.host, args.port), None, on_message=ui.show, on_close=ui.closed)
+        client = ChatClient((args.host, args.port), None, on_message=ui.show, on_close=ui.closed,
+                            tls=_tls(args), fingerprint=args.fingerprint)
     except OSError as exc:
         print(f"chatlesson-client: cannot connect to {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 1

@@ -1,0 +1,127 @@
+// The instructor's dashboard: the browser half of dashboard.py (an anywidget module).
+//
+// Python keeps the state in synchronised traits (who is online, the rate, the board's
+// grid, the last lines); this module draws them. Every text goes in with textContent,
+// never as HTML: a student's nickname cannot inject markup. Buttons send a custom
+// message ({type: "kick", nick}) that Python carries out with the instructor's rights.
+
+function make(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function button(label, className, onClick) {
+  const node = make("button", `chatlesson-dash-button ${className}`, label);
+  node.type = "button";
+  node.addEventListener("click", onClick);
+  return node;
+}
+
+function render({ model, el }) {
+  const root = make("div", "chatlesson-dashboard");
+  root.setAttribute("role", "group");
+  root.setAttribute("aria-label", "Classroom dashboard");
+
+  const header = make("div", "chatlesson-dash-header");
+  const where = make("span", "chatlesson-dash-where");
+  const rate = make("span", "chatlesson-dash-rate");
+  const refresh = button("Refresh", "chatlesson-dash-refresh",
+                         () => model.send({ type: "refresh" }));
+  header.append(where, rate, refresh);
+
+  const notice = make("div", "chatlesson-dash-notice");
+  notice.setAttribute("role", "status");
+
+  const online = make("table", "chatlesson-dash-online");
+  const board = make("table", "chatlesson-dash-board");
+
+  const announceRow = make("div", "chatlesson-dash-announce-row");
+  const announce = make("input", "chatlesson-dash-announce");
+  announce.placeholder = "Announcement to every room";
+  announce.setAttribute("aria-label", "Announcement to every room");
+  const sendAnnouncement = () => {
+    const text = announce.value;
+    if (!text.trim()) return;
+    model.send({ type: "announce", text });
+    announce.value = "";
+  };
+  announce.addEventListener("keydown", (event) => {
+    if (event.key === "Enter") sendAnnouncement();
+  });
+  announceRow.append(announce, button("Announce", "chatlesson-dash-announce-send", sendAnnouncement));
+
+  const log = make("pre", "chatlesson-dash-log");
+  log.setAttribute("aria-label", "What the instructor's seat sees");
+
+  root.append(header, notice, make("h4", "", "Online"), online, announceRow,
+              make("h4", "", "Progress board"), board, make("h4", "", "Chat (instructor's room)"), log);
+  el.append(root);
+
+  function drawOnline() {
+    online.replaceChildren();
+    const head = online.insertRow();
+    for (const title of ["nick", "room", "address", "", "actions"]) head.append(make("th", "", title));
+    for (const person of model.get("_online")) {
+      const row = online.insertRow();
+      row.className = "chatlesson-dash-member";
+      row.dataset.nick = person.nick;
+      row.insertCell().textContent = person.nick;
+      row.insertCell().textContent = "#" + person.room;
+      row.insertCell().textContent = person.host;
+      row.insertCell().textContent = person.instructor ? "instructor"
+        : person.muted ? "muted" : person.admin ? "admin" : "";
+      const actions = row.insertCell();
+      if (!person.instructor) {
+        const act = (type) => () => model.send({ type, nick: person.nick });
+        actions.append(
+          button(person.muted ? "Unmute" : "Mute",
+                 person.muted ? "chatlesson-dash-unmute" : "chatlesson-dash-mute",
+                 act(person.muted ? "unmute" : "mute")),
+          button("Kick", "chatlesson-dash-kick", act("kick")),
+          button("Ban", "chatlesson-dash-ban", act("ban")));
+      }
+    }
+  }
+
+  function drawBoard() {
+    board.replaceChildren();
+    const levels = model.get("_levels");
+    const head = board.insertRow();
+    for (const title of ["student", "address", "state", ...levels, "reached"]) head.append(make("th", "", title));
+    for (const entry of model.get("_grid")) {
+      const row = board.insertRow();
+      row.dataset.nick = entry.nick;
+      row.insertCell().textContent = entry.nick;
+      row.insertCell().textContent = entry.address;
+      row.insertCell().textContent = entry.state;
+      for (const level of levels) {
+        const cell = row.insertCell();
+        const status = entry[level] || "";
+        cell.textContent = { passed: "\u2714", failed: "\u2718", skipped: "-" }[status] || "";
+        cell.className = status ? `chatlesson-dash-${status}` : "";
+        cell.title = status;
+      }
+      row.insertCell().textContent = entry.reached || "-";
+    }
+  }
+
+  function drawRest() {
+    where.textContent = model.get("_where");
+    rate.textContent = `${model.get("_rate")} messages in the last minute`;
+    notice.textContent = model.get("_notice");
+    const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 24;
+    log.textContent = model.get("_log").join("\n");
+    if (atBottom) log.scrollTop = log.scrollHeight;
+  }
+
+  drawOnline(); drawBoard(); drawRest();
+  model.on("change:_online", drawOnline);
+  model.on("change:_grid", drawBoard);
+  model.on("change:_levels", drawBoard);
+  for (const trait of ["_where", "_rate", "_notice", "_log"]) model.on(`change:${trait}`, drawRest);
+  return () => root.remove();
+}
+
+export default { render };
