@@ -302,7 +302,8 @@ def test_a_character_cut_at_the_end_is_marked_and_finished_in_the_next_chunk():
     assert first.cut == (1, 2) and carried == b"\xc3"
     rows, _ = pieces(first)
     assert rows[-1].text == '"caf\\xc3"'
-    assert "ends inside a UTF-8 character (1 of its 2 bytes" in rows[-1].note
+    assert rows[-1].note == ("no line end: the line goes on in a later chunk; "
+                             "the chunk ends inside a UTF-8 character: 1 of its 2 bytes")
     second, carried = chunk_of(b"\xa9\n", carried)
     assert second.finishes == 1 and second.finished == "é" and carried == b""
     assert "the last byte of 'é'" in pieces(second)[0][0].note

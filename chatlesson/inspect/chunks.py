@@ -165,16 +165,13 @@ def pieces(chunk: Chunk, show: int | None = None) -> tuple[list[Piece], int]:
         elif start == 0 and chunk.finishes:
             notes.append("continues a character cut at the end of the last chunk")
         last = end == len(data)
-        if part.endswith(b"\n"):
-            pass
-        elif last and hidden:
+        if last and hidden:
             notes.append(f"... {hidden} more bytes not shown")
-        elif last:
+        elif last and not part.endswith(b"\n"):
             notes.append("no line end: the line goes on in a later chunk")
-            if chunk.cut:
-                have, need = chunk.cut
-                notes.append(f"ends inside a UTF-8 character ({have} of its {need} bytes; "
-                             "the rest is in the next chunk)")
+        if last and chunk.cut:
+            have, need = chunk.cut
+            notes.append(f"the chunk ends inside a UTF-8 character: {have} of its {need} bytes")
         rows.append(Piece(f'"{escape(part)}"', hex_bytes(part), part.endswith(b"\n"),
                           "; ".join(notes)))
         start = end
