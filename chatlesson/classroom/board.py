@@ -69,7 +69,9 @@ def summarise(report: Report) -> tuple[str, dict[str, str]]:
     first = report.results[0] if report.results else None
     unreachable = (first is not None and not any(r.passed for r in report.results)
                    and "could not connect" in (first.problem or ""))
-    return ("unreachable" if unreachable else "done"), levels
+    if unreachable:  # nothing listens there: no level was really tried
+        return "unreachable", {}
+    return "done", levels
 
 
 class ProgressBoard:
