@@ -38,6 +38,7 @@ function itemOf(record) {
     return item;
   }
   const toServer = record.direction === "to-server";
+  item.dataset.direction = toServer ? "to-server" : "to-client";
   item.classList.add(toServer ? "chatlesson-wire-to-server" : "chatlesson-wire-to-client");
   const head = element("div", "chatlesson-wire-head");
   head.append(
