@@ -264,6 +264,12 @@ def test_start_and_stop_many_times_leaves_no_thread_and_no_socket(relays):
     assert threading.active_count() == before
 
 
+def test_localhost_reaches_a_server_on_127_0_0_1(relays, server):
+    relay = relays(("localhost", server.port))
+    with socket.create_connection(relay.address, timeout=DEADLINE) as client:
+        assert client.recv(4) == b"Hii\n"
+
+
 def test_a_server_that_is_not_there_closes_the_client_and_says_why(relays):
     nobody = socket.socket()
     nobody.bind(("127.0.0.1", 0))  # a port nobody listens on

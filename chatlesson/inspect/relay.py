@@ -135,7 +135,10 @@ class Relay:
         """Listen and start relaying (in a thread named ``chatlesson-inspect``)."""
         if self._thread is not None:
             raise RuntimeError("the relay is running already")
-        family, _, _, _, target = socket.getaddrinfo(*self.target, type=socket.SOCK_STREAM)[0]
+        # IPv4 first: "localhost" often means ::1 first, where a chat server on 127.0.0.1 is not.
+        found = socket.getaddrinfo(*self.target, type=socket.SOCK_STREAM)
+        found.sort(key=lambda info: info[0] != socket.AF_INET)
+        family, _, _, _, target = found[0]
         self._family, self._target_address = family, target
         listener = listening_socket(*self.listen)
         try:
@@ -221,6 +224,7 @@ class Relay:
         """The next ``count`` chunks not returned before, once they have crossed completely.
 
         "Crossed" means received, and every byte received so far passed on to the other side.
+        Chunks older than the last ``history`` are gone: then fewer come back.
         """
         def crossed(relay: Relay) -> bool:
             return relay._count >= relay._taken + count and relay._held == 0
