@@ -33,6 +33,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
 
+#: While clients join, members already in are read once every this many joins: their join
+#: notices wait in the kernel meanwhile (a few KiB), and the generator reads them in one go.
+JOIN_SWEEP = 32
+
+
 class LoadError(RuntimeError):
     """The server lost, duplicated or reordered a line, or did not answer in time."""
 
@@ -122,9 +127,9 @@ def run(engine: str, clients: int = 10, window: int = 1, line_bytes: int = 64,
     ``timeout``: seconds any one step may wait for the server; ``join_timeout``: seconds all
     clients together may take to join (the threaded server needs minutes for 1000);
     ``join_parallel``: how many clients may be in their handshake at once (1: one after another);
-    ``read_while_joining``: read every member's join notices as they come (else only the
-    joining clients are read, and the notices wait in the kernel until the load starts: joining
-    N clients then measures the server's N²/2 notices, not the generator reading them).
+    ``read_while_joining``: read every member's join notices as they come (else members already
+    in are read every ``JOIN_SWEEP`` joins: joining N clients then measures the server's N²/2
+    notices more than the generator reading them one by one).
     """
     result = Result(engine, clients, window, line_bytes, join_parallel=join_parallel)
     raise_descriptor_limit(clients + 100)
@@ -205,12 +210,28 @@ def _measure(result: Result, server: psutil.Process, port: int, duration: float,
             if state["phase"] == "load":
                 top_up()
 
+    def sweep(clients: list[_Client]) -> None:
+        """Read whatever waits for these clients, without waiting for more."""
+        for client in clients:
+            while True:
+                try:
+                    chunk = client.sock.recv(262144)
+                except BlockingIOError:
+                    break
+                if not chunk:
+                    raise LoadError(f"server closed c{client.index}")
+                *lines, client.inbuf = (client.inbuf + chunk).split(b"\n")
+                for line in lines:
+                    on_line(client, line)
+
     # Join: at most `join_parallel` handshakes at a time (1: each waits for the previous
-    # welcome), timed as a whole.
+    # welcome), timed as a whole. Unless `read_while_joining`, members who are in already are
+    # read in a sweep every JOIN_SWEEP joins instead of at every notice.
     join_start = time.perf_counter()
     join_cpu_server0, join_cpu_gen0 = _cpu(server), time.process_time()
     join_deadline = join_start + join_timeout
     joining: list[_Client] = []
+    joined: list[_Client] = []  # in already, not watched by the selector while others join
     while len(members) < result.clients or joining:
         if time.perf_counter() > join_deadline:
             done = sum(c.joined for c in members)
@@ -229,15 +250,17 @@ def _measure(result: Result, server: psutil.Process, port: int, duration: float,
              lambda joining=joining: any(c.joined for c in joining))
         if not read_while_joining:
             for c in joining:
-                if c.joined:  # its join notices wait in the kernel until everyone is in
+                if c.joined:
                     sel.unregister(c.sock)
+                    joined.append(c)
+                    if len(joined) % JOIN_SWEEP == 0:
+                        sweep(joined)
         joining = [c for c in joining if not c.joined]
     result.join_s = time.perf_counter() - join_start
-    if not read_while_joining:
-        for c in members:
-            sel.register(c.sock, selectors.EVENT_READ, c)
     result.join_server_cpu_s = _cpu(server) - join_cpu_server0
     result.join_generator_cpu_s = time.process_time() - join_cpu_gen0
+    for c in joined:
+        sel.register(c.sock, selectors.EVENT_READ, c)
     result.server_kib_per_client = (server.memory_info().rss - rss_before) / 1024 / result.clients
     pad = b"x" * max(0, result.line_bytes - 40)
     turn = 0
