@@ -282,8 +282,8 @@ class Relay:
             if len(self._connections) >= self.max_connections:
                 client.close()
                 self._report(Event(number, "refused", 0.0,
-                                   f"refused {peer[0]}:{peer[1]}: {self.max_connections} "
-                                   "connections are open already"))
+                                   f"refused {peer[0]}:{peer[1]}: the relay passes on at most "
+                                   f"{self.max_connections} at a time"))
                 continue
             self._open(number, client, peer)
 
