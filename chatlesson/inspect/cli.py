@@ -20,6 +20,15 @@ from .chunks import Chunk
 from .relay import Event, Relay
 from .text import SHOW_BYTES, format_chunk, format_event
 
+DESCRIPTION = """\
+Relay TCP connections to a chat server and show every chunk of bytes as it crosses:
+which way, when, how many bytes, the bytes as text and hex, where each line ends.
+
+  chatlesson-inspect --listen 11827 --to 127.0.0.1:11826
+
+then connect a client to port 11827 instead of 11826 (chatlesson-client --port 11827,
+or nc 127.0.0.1 11827). Ctrl-C stops it."""
+
 #: How often the waiting main thread wakes up to notice a Ctrl-C, in seconds.
 WAKE_SECONDS = 0.25
 
@@ -40,7 +49,7 @@ def port_number(text: str) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="chatlesson-inspect", description=__doc__,
+    p = argparse.ArgumentParser(prog="chatlesson-inspect", description=DESCRIPTION,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--listen", type=port_number, required=True, metavar="PORT",
                    help="the port clients connect to (0: any free port; it is printed)")

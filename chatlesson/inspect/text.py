@@ -22,6 +22,9 @@ SHOW_BYTES = 256
 #: Hex bytes per row; longer rows continue below.
 HEX_PER_ROW = 16
 
+#: Text longer than this gets its hex on the rows below it.
+TEXT_WIDTH = 40
+
 
 def when(seconds: float) -> str:
     """``+0.4 ms``, ``+12.5 ms``, ``+3.210 s``: time since the connection opened."""
@@ -39,18 +42,19 @@ def format_chunk(chunk: Chunk, *, show: int | None = SHOW_BYTES, times: bool = T
     head += [chunk.direction, summary(chunk)]
     out = ["  ".join(head)]
     rows, _ = pieces(chunk, show)
-    width = min(max((len(row.text) for row in rows), default=0), 40)
+    width = max((len(row.text) for row in rows if len(row.text) <= TEXT_WIDTH), default=0)
     for row in rows:
         groups = row.hex.split(" ") if hex and row.hex else []
-        first = " ".join(groups[:HEX_PER_ROW])
-        line = f"    {row.text:<{width}}"
-        if first:
-            line += f"  {first}"
-        if row.note:
-            line += f"  ({row.note})"
-        out.append(line.rstrip())
-        for start in range(HEX_PER_ROW, len(groups), HEX_PER_ROW):
-            out.append(f"    {'':<{width}}  " + " ".join(groups[start:start + HEX_PER_ROW]))
+        note = f"  ({row.note})" if row.note else ""
+        if len(row.text) <= width:  # text, hex and note side by side; more hex below the hex
+            first = " ".join(groups[:HEX_PER_ROW])
+            out.append(f"    {row.text:<{width}}  {first}{note}".rstrip())
+            indent, rest = " " * (4 + width + 2), groups[HEX_PER_ROW:]
+        else:                       # a long line: its hex on the rows below it
+            out.append(f"    {row.text}{note}")
+            indent, rest = " " * 6, groups
+        for start in range(0, len(rest), HEX_PER_ROW):
+            out.append(indent + " ".join(rest[start:start + HEX_PER_ROW]))
     return "\n".join(out)
 
 
