@@ -135,7 +135,7 @@ def test_the_join_card_says_what_to_type(classroom):
     host, port = classroom.address
     text = str(card)
     assert f"python -m chatlesson.client {host}:{port} --nick YOUR_NAME" in text
-    assert f'ChatPanel(("{host}", {port}), nick="YOUR_NAME")' in text
+    assert f"ChatPanel(('{host}', {port}), nick='YOUR_NAME')" in text
     assert "/submit" in text
     assert "only programs on this machine" in text
     assert "WARNING" not in text

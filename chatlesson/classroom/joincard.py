@@ -82,9 +82,9 @@ class JoinCard:
 
     @property
     def panel_cell(self) -> str:
-        tls = f', fingerprint="{self.fingerprint}"' if self.fingerprint else ""
+        tls = f", fingerprint='{self.fingerprint}'" if self.fingerprint else ""
         return ("from chatlesson import ChatPanel\n"
-                f'ChatPanel(("{self.host}", {self.port}), nick="YOUR_NAME"{tls})')
+                f"ChatPanel(('{self.host}', {self.port}), nick='YOUR_NAME'{tls})")
 
     def __str__(self) -> str:
         lines = [
