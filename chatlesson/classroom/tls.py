@@ -1,11 +1,12 @@
-"""TLS for a class: the server's context, the clients' context, and a fingerprint to check.
+"""TLS for a class: the server's context, certificate fingerprints, a self-signed certificate.
 
 A classroom server usually has a self-signed certificate: no authority vouches for it, so a
 client cannot verify it the usual way. What a student can do instead is compare the
 certificate's SHA-256 fingerprint with the one the instructor shows on the join card (read
-aloud, or on the projector): if they match, nobody is in between. ``client_context`` and
-``check_fingerprint`` do exactly that; with a ``cafile`` (or a certificate from a real
-authority) the usual verification applies instead.
+aloud, or on the projector): if they match, nobody is in between. The client's side of that
+(``tls_wrap``, ``FingerprintMismatch``) lives with the client, which must not need this
+package; with a ``cafile`` (or a certificate from a real authority) the usual verification
+applies instead.
 
 The standard library cannot make certificates: ``make_self_signed`` runs the ``openssl``
 command if it is installed.
@@ -15,14 +16,14 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-import socket
 import ssl
 import subprocess
 from pathlib import Path
 
+from ..client.chat_client import FingerprintMismatch, normalise_fingerprint, tls_wrap
 
-class FingerprintMismatch(ssl.SSLError):
-    """The server's certificate is not the one on the join card: someone may be in between."""
+__all__ = ["FingerprintMismatch", "certificate_fingerprint", "fingerprint_of_der",
+           "make_self_signed", "normalise_fingerprint", "server_context", "tls_wrap"]
 
 
 def server_context(certfile: str | Path, keyfile: str | Path | None = None) -> ssl.SSLContext:
@@ -32,28 +33,8 @@ def server_context(certfile: str | Path, keyfile: str | Path | None = None) -> s
     return context
 
 
-def client_context(cafile: str | Path | None = None, fingerprint: str | None = None) -> ssl.SSLContext:
-    """A client-side context: the system's authorities, or ``cafile``, or a pinned fingerprint.
-
-    With ``fingerprint`` the certificate chain is not verified (it is self-signed): the
-    caller must call ``check_fingerprint`` on the connected socket, as ``wrap`` does.
-    """
-    if fingerprint is not None:
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-        return context
-    return ssl.create_default_context(cafile=None if cafile is None else str(cafile))
-
-
-def normalise(fingerprint: str) -> str:
-    """``"AB:cd:..."`` or ``"abcd..."`` -> ``"AB:CD:..."`` (how the join card shows it)."""
-    digits = fingerprint.replace(":", "").replace(" ", "").upper()
-    return ":".join(digits[i:i + 2] for i in range(0, len(digits), 2))
-
-
 def fingerprint_of_der(der: bytes) -> str:
-    return normalise(hashlib.sha256(der).hexdigest())
+    return normalise_fingerprint(hashlib.sha256(der).hexdigest())
 
 
 def certificate_fingerprint(certfile: str | Path) -> str:
@@ -62,29 +43,6 @@ def certificate_fingerprint(certfile: str | Path) -> str:
     end = "-----END CERTIFICATE-----"
     first = pem[:pem.index(end) + len(end)]
     return fingerprint_of_der(ssl.PEM_cert_to_DER_cert(first))
-
-
-def check_fingerprint(sock: ssl.SSLSocket, expected: str) -> None:
-    """Raise ``FingerprintMismatch`` unless the peer's certificate has this fingerprint."""
-    der = sock.getpeercert(binary_form=True)
-    found = fingerprint_of_der(der) if der else "no certificate"
-    if found != normalise(expected):
-        raise FingerprintMismatch(f"the server's certificate fingerprint is {found}, not the "
-                                  f"{normalise(expected)} you were given: do not send anything")
-
-
-def wrap(sock: socket.socket, host: str, context: ssl.SSLContext,
-         fingerprint: str | None = None) -> ssl.SSLSocket:
-    """Do the TLS handshake on a connected socket (and check the fingerprint, if given)."""
-    server_hostname = host if context.check_hostname else None
-    tls = context.wrap_socket(sock, server_hostname=server_hostname)
-    if fingerprint is not None:
-        try:
-            check_fingerprint(tls, fingerprint)
-        except BaseException:
-            tls.close()
-            raise
-    return tls
 
 
 def make_self_signed(folder: str | Path, name: str = "chatlesson-classroom",
