@@ -22,6 +22,7 @@ import os
 import platform
 import sys
 import time
+import warnings
 
 import psutil
 
@@ -146,6 +147,13 @@ def goals_text(found: dict) -> str:
 
 def plot(rows: list[dict], out: str) -> list[str]:
     """Draw results.png (the grid) and joins.png; returns the files written."""
+    with warnings.catch_warnings():
+        # A tiny run has one point per line: matplotlib warns that it widens flat axes.
+        warnings.simplefilter("ignore", UserWarning)
+        return _plot(rows, out)
+
+
+def _plot(rows: list[dict], out: str) -> list[str]:
     try:
         import matplotlib
         matplotlib.use("Agg")
