@@ -115,16 +115,17 @@ class Run:
             sock.close()
             self.closed += 1
 
-    def close_all(self, probes=(), failed: bool = False) -> None:
+    def close_all(self, probes=(), failed: bool = False, answer: bool = True) -> None:
         """Close every connection still open (the end of each check).
 
         Members (``probes`` that joined) leave one at a time, the last one waiting a moment to
         hear each leave: a server written like the tutorial can fail when many clients vanish
         at once, and the checker must leave it as it found it. After a failure, what the server
         still sends is read first, so that it is not writing to a connection that just closed.
+        With ``answer``, a connection asked for a nickname answers before it leaves.
         """
         for probe in probes:
-            if probe.sock in self._open and probe.greeted and probe.last_sent is None:
+            if answer and probe.sock in self._open and probe.greeted and probe.last_sent is None:
                 # Asked for a nickname and never answered: answer before leaving, because an
                 # accept loop that waits for the answer may fail on a client that vanished.
                 nick = self.nick("bye")
@@ -144,11 +145,11 @@ class Run:
                 members[0].quietly_await(left_line(leaving.nick), SETTLE_TIME)
         for sock in list(self._open):
             self.close_socket(sock)
-        if failed and probes:
-            # Nobody is left to see the last one leave. A server in the middle of something
-            # (a failed check often leaves it so) gets a moment to notice before the next
-            # check makes it send to a connection that has gone.
-            time.sleep(SETTLE_TIME / 3)
+        if probes:
+            # Nobody is left to see the last one leave: the server gets a moment to notice
+            # before the next check makes it send to a connection that has gone (a failed
+            # check, which often leaves it in the middle of something, a longer one).
+            time.sleep(SETTLE_TIME / 3 if failed else SETTLE_TIME / 6)
         self.last_sent = None
         self.ours.clear()
         self.probes.clear()

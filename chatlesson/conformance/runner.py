@@ -104,4 +104,4 @@ def _still_serving(run: Run, level: str) -> Result | None:
         result.arrived = failed.arrived
         return result
     finally:
-        run.close_all(run.probes)
+        run.close_all(run.probes, failed=True)
