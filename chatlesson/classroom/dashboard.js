@@ -12,9 +12,10 @@ function make(tag, className, text) {
   return node;
 }
 
-function button(label, className, onClick) {
+function button(label, className, onClick, name) {
   const node = make("button", `chatlesson-dash-button ${className}`, label);
   node.type = "button";
+  if (name) node.setAttribute("aria-label", name);  // "Kick ada", not one of many "Kick"
   node.addEventListener("click", onClick);
   return node;
 }
@@ -62,7 +63,7 @@ function render({ model, el }) {
   function drawOnline() {
     online.replaceChildren();
     const head = online.insertRow();
-    for (const title of ["nick", "room", "address", "", "actions"]) head.append(make("th", "", title));
+    for (const title of ["nick", "room", "address", "status", "actions"]) head.append(make("th", "", title));
     for (const person of model.get("_online")) {
       const row = online.insertRow();
       row.className = "chatlesson-dash-member";
@@ -75,12 +76,12 @@ function render({ model, el }) {
       const actions = row.insertCell();
       if (!person.instructor) {
         const act = (type) => () => model.send({ type, nick: person.nick });
+        const mute = person.muted ? "Unmute" : "Mute";
         actions.append(
-          button(person.muted ? "Unmute" : "Mute",
-                 person.muted ? "chatlesson-dash-unmute" : "chatlesson-dash-mute",
-                 act(person.muted ? "unmute" : "mute")),
-          button("Kick", "chatlesson-dash-kick", act("kick")),
-          button("Ban", "chatlesson-dash-ban", act("ban")));
+          button(mute, `chatlesson-dash-${mute.toLowerCase()}`, act(mute.toLowerCase()),
+                 `${mute} ${person.nick}`),
+          button("Kick", "chatlesson-dash-kick", act("kick"), `Kick ${person.nick}`),
+          button("Ban", "chatlesson-dash-ban", act("ban"), `Ban ${person.nick}`));
       }
     }
   }
@@ -109,7 +110,8 @@ function render({ model, el }) {
 
   function drawRest() {
     where.textContent = model.get("_where");
-    rate.textContent = `${model.get("_rate")} messages in the last minute`;
+    const count = model.get("_rate");
+    rate.textContent = `${count} chat line${count === 1 ? "" : "s"} in the last minute`;
     notice.textContent = model.get("_notice");
     const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 24;
     log.textContent = model.get("_log").join("\n");
