@@ -195,10 +195,10 @@ def test_submit_with_no_port_or_a_bad_one_says_how(classroom, args):
 
 def test_one_check_at_a_time_per_student_and_a_bounded_queue():
     board = ProgressBoard(workers=0, max_waiting=2)  # no worker: everything stays waiting
-    assert "will check" in board.submit("ada", "127.0.0.1", 9)
-    assert "still being checked" in board.submit("ada", "127.0.0.1", 10)
-    assert "will check" in board.submit("bob", "127.0.0.1", 9)
-    assert "busy" in board.submit("cleo", "127.0.0.1", 9)
+    assert "will check" in board.submit("ada", "127.0.0.1", 9999)
+    assert "still being checked" in board.submit("ada", "127.0.0.1", 10000)
+    assert "will check" in board.submit("bob", "127.0.0.1", 9999)
+    assert "busy" in board.submit("cleo", "127.0.0.1", 9999)
     board.stop()
     assert [row["state"] for row in board.grid()] == ["not checked", "not checked"]
 
@@ -207,6 +207,16 @@ def test_the_level_reached_needs_every_level_below():
     entry = Entry("ada", "127.0.0.1", 1, levels={"tutorial": "passed", "robust": "failed",
                                                  "commands": "passed"})
     assert entry.reached == "tutorial"
+
+
+def test_submit_refuses_the_class_chats_own_port_and_system_ports(classroom):
+    with ChatClient(classroom.address, "ada") as ada:
+        ada.send(f"/submit {classroom.port}")
+        assert next_message(ada, "own port").startswith("!!! ")
+        ada.send("/submit 22")
+        assert next_message(ada, "1024 to 65535") == \
+            "*** the board checks ports 1024 to 65535 only; start your server on one of those"
+        assert classroom.board.grid() == []
 
 
 def test_the_instructor_cannot_submit(classroom):

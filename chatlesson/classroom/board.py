@@ -8,7 +8,11 @@ Safety first, because the board makes the instructor's machine open connections:
 * one check at a time per student (a second ``/submit`` while one runs is refused);
 * bounded work: at most ``workers`` checks run at once, at most ``max_waiting`` wait, and
   each check is ``chatlesson-check``'s own bounded run (deadlines per step, a budget per run,
-  at most 8 connections).
+  at most 8 connections);
+* only ports in ``ports`` (1024-65535 by default, no system services). On a JupyterHub every
+  student connects from the hub's own address, so a student can still name any other port
+  of the hub's machine: the checker only sends chat lines there and hangs up, within its
+  budget, but a hub can narrow ``ports`` to the range students are told to use.
 
 A student's row shows, per level, whether every check of that level passed.
 """
@@ -79,8 +83,9 @@ class ProgressBoard:
 
     def __init__(self, *, workers: int = WORKERS, max_waiting: int = MAX_WAITING,
                  budget: float = BUDGET, step_timeout: float = STEP_TIMEOUT,
-                 levels: tuple[str, ...] = LEVELS) -> None:
+                 levels: tuple[str, ...] = LEVELS, ports: range = range(1024, 65536)) -> None:
         self.budget, self.step_timeout, self.levels = budget, step_timeout, levels
+        self.ports = ports
         self.entries: dict[str, Entry] = {}
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
@@ -95,6 +100,9 @@ class ProgressBoard:
         """Queue a check of ``host:port`` for ``nick``; the reply to show the student."""
         if not 0 < port < 65536:
             return f"{port} is not a port number (1 to 65535)"
+        if port not in self.ports:
+            return (f"the board checks ports {self.ports.start} to {self.ports.stop - 1} only; "
+                    "start your server on one of those")
         with self._lock:
             if self._stopping:
                 return "the board is closing; submit again in a minute"

@@ -203,6 +203,8 @@ class Classroom:
             port = int(args.strip())
         except ValueError:
             raise UsageError("give the port your server listens on") from None
+        if port == self.port:
+            raise CommandError(f"{port} is the class chat's own port: give the port of your server")
         host = rules.host_of(who)
         if not isinstance(host, str):
             raise CommandError("your address is unknown, so the board cannot check your server")
