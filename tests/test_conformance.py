@@ -207,7 +207,8 @@ def test_lesson05_script_is_the_lesson_code():
 @pytest.mark.parametrize("mode", ["spin", "stall", "random"])
 def test_a_misbehaving_server_gets_a_verdict_in_bounded_time(mode):
     with ScriptServer("broken_server.py", mode, "0", "7") as server:
-        report = timed(f"server that does '{mode}'", run_checks("127.0.0.1", server.port))
+        report = timed(f"server that does '{mode}'",
+                       run_checks("127.0.0.1", server.port, step_timeout=1.5))
     assert not report.passed
     assert report.seconds < RUN_LIMIT
     assert report.opened == report.closed
