@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from chatlesson.core import protocol
 from chatlesson.checks.commands import check_me, check_msg, check_refusal
+from chatlesson.core import protocol
 from chatlesson.core.commands import CommandError, UsageError
 from chatlesson.core.roles import refusal as package_refusal
 

@@ -13,8 +13,7 @@ import pytest
 import chatlesson.checks
 from chatlesson.checks import core, verdict
 from chatlesson.checks.sockets import HOST
-from exercise_notebooks import (CHECKS, EXERCISES, SOLUTIONS, WRONG, is_check, namespace, read,
-                                run_check)
+from exercise_notebooks import CHECKS, EXERCISES, SOLUTIONS, WRONG, is_check, namespace, read, run_check
 
 
 @pytest.fixture(autouse=True)

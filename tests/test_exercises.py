@@ -13,8 +13,7 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from exercise_notebooks import (EXERCISES, LESSONS, ROOT, SOLUTIONS, is_check, is_exercise,
-                                notebook_name, read)
+from exercise_notebooks import EXERCISES, LESSONS, ROOT, SOLUTIONS, is_check, is_exercise, notebook_name, read
 
 spec = importlib.util.spec_from_file_location("make_exercises", ROOT / "tools" / "make_exercises.py")
 make_exercises = importlib.util.module_from_spec(spec)
@@ -81,7 +80,7 @@ def test_student_copy_keeps_everything_but_the_answers(lesson):
     solution, exercise = read(SOLUTIONS, lesson), read(EXERCISES, lesson)
     assert len(solution.cells) == len(exercise.cells)
     regions = 0
-    for theirs, ours in zip(solution.cells, exercise.cells):
+    for theirs, ours in zip(solution.cells, exercise.cells, strict=True):
         assert (theirs.cell_type, theirs.id) == (ours.cell_type, ours.id)
         if ours.cell_type != "code":
             assert ours.source == theirs.source

@@ -40,7 +40,7 @@ def pyproject_requirements() -> dict[str, str]:
 
 
 def environment_requirements() -> dict[str, str]:
-    """The entries of environment.yml's dependency lists (conda and pip), minus python, pip and the project."""
+    """The entries of environment.yml's dependency lists (conda and pip), minus python, pip, the project."""
     found = {}
     text = (ROOT / "environment.yml").read_text()
     for line in text.split("\ndependencies:", 1)[1].splitlines():

@@ -16,7 +16,7 @@ fcntl = pytest.importorskip("fcntl", reason="no pseudo-terminals (pty, termios) 
 pty = pytest.importorskip("pty", reason="no pseudo-terminals on Windows")
 termios = pytest.importorskip("termios", reason="no pseudo-terminals on Windows")
 
-from netutil import DEADLINE, RawClient
+from netutil import DEADLINE, RawClient  # noqa: E402 (after the skips: POSIX only)
 
 COLUMNS, ROWS = 80, 24
 CLIENT = Path(sys.executable).parent / "chatlesson-client"
@@ -54,7 +54,8 @@ class Terminal:
                     self.stream.feed(os.read(self.master, 65536))
                 except OSError:  # the child closed the terminal
                     if not predicate(self.lines()):
-                        raise AssertionError(f"terminal closed before {what}; screen:\n" + "\n".join(self.lines())) from None
+                        screen = "\n".join(self.lines())
+                        raise AssertionError(f"terminal closed before {what}; screen:\n{screen}") from None
         return self.lines()
 
     def close(self) -> None:
@@ -66,9 +67,9 @@ class Terminal:
 
 def join_as(terminal: Terminal, nick: str) -> None:
     """Answer the nickname prompt the way a person would, and wait for the welcome."""
-    terminal.wait_for(lambda ls: any(l.startswith("Nickname:") for l in ls), "the nickname prompt")
+    terminal.wait_for(lambda ls: any(line.startswith("Nickname:") for line in ls), "the nickname prompt")
     terminal.type(f"{nick}\r")
-    terminal.wait_for(lambda ls: any(f"Welcome, {nick}!" in l for l in ls), "the welcome")
+    terminal.wait_for(lambda ls: any(f"Welcome, {nick}!" in line for line in ls), "the welcome")
 
 
 @pytest.fixture
@@ -83,20 +84,21 @@ def test_typing_is_not_garbled_by_incoming_lines(server, terminal):
     with RawClient(server.address) as ada:
         ada.join("ada")
         terminal.type("half a sentence")
-        terminal.wait_for(lambda ls: any(l == "bob> half a sentence" for l in ls), "the typed text")
+        terminal.wait_for(lambda ls: any(line == "bob> half a sentence" for line in ls), "the typed text")
         ada.send("interrupting you ✨")
 
         def redrawn(lines):
             # The incoming line sits on its own line above the prompt, and the prompt is intact.
-            text = [l for l in lines if l]
+            text = [line for line in lines if line]
             return "ada: interrupting you ✨" in text[:-1] and text[-1] == "bob> half a sentence"
 
         terminal.wait_for(redrawn, "the incoming line above an intact prompt")
         terminal.type(" indeed\r")
-        assert ada.until(lambda l: l.startswith("bob:"))[-1] == "bob: half a sentence indeed"
+        assert ada.until(lambda line: line.startswith("bob:"))[-1] == "bob: half a sentence indeed"
         # A person presses Ctrl-D at a fresh prompt (between prompts the terminal is in cooked
         # mode, where the kernel itself would swallow it).
-        terminal.wait_for(lambda ls: [l for l in ls if l][-2:] == ["bob: half a sentence indeed", "bob>"],
+        fresh_prompt = ["bob: half a sentence indeed", "bob>"]
+        terminal.wait_for(lambda ls: [line for line in ls if line][-2:] == fresh_prompt,
                           "the echo and a fresh prompt")
         terminal.type("\x04")  # Ctrl-D leaves
         assert ada.line() == "*** bob left #lobby (quit)"
@@ -106,11 +108,11 @@ def test_typing_is_not_garbled_by_incoming_lines(server, terminal):
 def test_taken_nickname_is_asked_again(server, terminal):
     with RawClient(server.address) as ada:
         ada.join("ada")
-        terminal.wait_for(lambda ls: any(l.startswith("Nickname:") for l in ls), "the nickname prompt")
+        terminal.wait_for(lambda ls: any(line.startswith("Nickname:") for line in ls), "the nickname prompt")
         terminal.type("ADA\r")
-        terminal.wait_for(lambda ls: any("the nickname ADA is taken" in l for l in ls), "the error")
+        terminal.wait_for(lambda ls: any("the nickname ADA is taken" in line for line in ls), "the error")
         terminal.type("bea\r")
-        terminal.wait_for(lambda ls: any("Welcome, bea!" in l for l in ls), "the welcome")
+        terminal.wait_for(lambda ls: any("Welcome, bea!" in line for line in ls), "the welcome")
         terminal.type("/quit\r")
         assert terminal.proc.wait(timeout=DEADLINE) == 0
 
@@ -130,8 +132,8 @@ def test_notices_errors_and_private_messages_look_different(server, terminal):
         ada.send("/msg bob just between us")
         ada.send("plain chat")
         terminal.type("/nosuchcommand\r")
-        terminal.wait_for(lambda ls: any(l.startswith("!!! unknown command") for l in ls)
-                          and any(l == "ada: plain chat" for l in ls), "the lines")
+        terminal.wait_for(lambda ls: any(line.startswith("!!! unknown command") for line in ls)
+                          and any(line == "ada: plain chat" for line in ls), "the lines")
         assert colour_of(terminal, "*** ada joined") == "cyan"
         assert colour_of(terminal, "[from ada] just between us") == "magenta"
         assert colour_of(terminal, "!!! unknown command") == "red"
