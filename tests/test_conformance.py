@@ -323,3 +323,51 @@ def test_html_escapes_what_the_server_sent():
     report.results[0].arrived = b"<script>alert(1)</script>"
     report.results[0].status = "failed"
     assert "<script>" not in report.to_html()
+
+
+# --- over TLS (the class's server) ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory):
+    from chatlesson.classroom.tls import make_self_signed
+
+    try:
+        return make_self_signed(tmp_path_factory.mktemp("tls"))
+    except FileNotFoundError:
+        pytest.skip("making a test certificate needs the openssl command")
+
+
+@pytest.fixture
+def tls_server(certificate):
+    from chatlesson.classroom.server import ClassroomServer
+    from chatlesson.classroom.tls import server_context
+
+    with ClassroomServer("127.0.0.1", 0, tls=server_context(*certificate)) as running:
+        yield running
+
+
+def test_over_tls_with_the_join_cards_fingerprint_the_checks_pass(tls_server, certificate):
+    from chatlesson.classroom.tls import certificate_fingerprint
+
+    fingerprint = certificate_fingerprint(certificate[0])
+    report = run_checks(*tls_server.address, ("tutorial",), fingerprint=fingerprint)
+    assert report.passed, report.to_text()
+    assert report.opened == report.closed
+
+
+def test_a_wrong_fingerprint_stops_the_run_before_anything_is_sent(tls_server):
+    report = run_checks(*tls_server.address, fingerprint="AB" * 32)
+    first, *rest = report.results
+    assert first.status == "failed" and "fingerprint" in first.problem
+    assert first.sent is None
+    assert {r.problem for r in rest} >= {"not run: the server's certificate is not the one expected"}
+    assert report.opened == report.closed
+
+
+def test_tls_against_a_plain_server_says_the_handshake_failed(server):
+    host, port = server.address
+    done = _cli(f"{host}:{port}", "--tls", "--level", "tutorial")
+    assert done.returncode == 1
+    assert "the TLS handshake failed" in done.stdout and "--tls" in done.stdout
+    assert _cli(f"{host}:{port}", "--fingerprint", "AB").returncode == 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ssl
 import sys
 
 from ..core.protocol import DEFAULT_HOST, DEFAULT_PORT
@@ -38,7 +39,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="how long one step may wait for the server (default %(default)g)")
     parser.add_argument("--budget", type=float, default=RUN_BUDGET, metavar="SECONDS",
                         help="how long the whole run may take (default %(default)g)")
+    parser.add_argument("--tls", action="store_true", help="connect with TLS")
+    parser.add_argument("--fingerprint", help="with --tls: accept only the server certificate with "
+                        "this SHA-256 fingerprint (the instructor's join card shows it)")
+    parser.add_argument("--cafile", help="with --tls: trust the certificate(s) in this PEM file")
     args = parser.parse_args(argv)
+    if (args.fingerprint or args.cafile) and not args.tls:
+        parser.error("--fingerprint and --cafile go with --tls")
+    tls = ssl.create_default_context(cafile=args.cafile) if args.cafile else args.tls
     levels = LEVELS if args.level == "all" else (args.level,)
     host, port = args.server
 
@@ -50,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--step-timeout and --budget must be more than 0")
 
     report = run_checks(host, port, levels, step_timeout=args.step_timeout, budget=args.budget,
-                        on_result=progress if sys.stderr.isatty() else None)
+                        on_result=progress if sys.stderr.isatty() else None, tls=tls,
+                        fingerprint=args.fingerprint)
     print(report.to_json() if args.json else report.to_text())
     return 0 if report.passed else 1

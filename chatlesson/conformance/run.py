@@ -12,7 +12,10 @@ from __future__ import annotations
 import re
 import secrets
 import socket
+import ssl
 import time
+
+from ..client.chat_client import FingerprintMismatch, tls_wrap
 
 from .probe import CheckFailed, OutOfTime, Probe, exact, like
 
@@ -53,8 +56,11 @@ class Run:
 
     def __init__(self, host: str, port: int, *, step_timeout: float = STEP_TIMEOUT,
                  budget: float = RUN_BUDGET, max_open: int = MAX_OPEN, max_total: int = MAX_TOTAL,
-                 tag: str | None = None):
+                 tag: str | None = None, tls: bool | ssl.SSLContext = False,
+                 fingerprint: str | None = None):
         self.host = host
+        self.tls = tls if tls or fingerprint is None else True  # a fingerprint means TLS
+        self.fingerprint = fingerprint
         self.port = port
         self.step_timeout = step_timeout
         self.ends_at = time.monotonic() + budget
@@ -67,6 +73,7 @@ class Run:
         self._tag = secrets.token_hex(2) if tag is None else tag
         self._count = 0
         self.unreachable = False  # a connection was refused
+        self.stopped: str | None = None  # why no check may run any more (a wrong certificate)
         self.greeted_once = False  # some connection of this run got Hii
         self.deaf = False         # connections are accepted (or queued) but no longer greeted
         self.last_sent: str | None = None  # "ada: 'hi\n'": what was sent last, shown when a check fails
@@ -103,11 +110,40 @@ class Run:
                               hint=hint) from None
         self.opened += 1
         self._open.append(sock)
+        if self.tls:
+            sock = self._tls(sock, label)
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         except OSError:
             pass
         return sock
+
+    def _wrap(self, sock: socket.socket) -> socket.socket:
+        """``sock`` wrapped in TLS (the handshake waits at most a step); counted as one connection."""
+        self._open.remove(sock)  # from here on, the wrapped socket stands for it
+        try:
+            wrapped = tls_wrap(sock, self.host, self.tls, self.fingerprint)
+        except BaseException:
+            sock.close()  # (already closed if the handshake got that far)
+            self.closed += 1
+            raise
+        self._open.append(wrapped)
+        return wrapped
+
+    def _tls(self, sock: socket.socket, label: str) -> socket.socket:
+        """The TLS handshake, within the step's deadline; the wrapped socket replaces ``sock``."""
+        try:
+            return self._wrap(sock)
+        except FingerprintMismatch as exc:
+            self.stopped = "the server's certificate is not the one expected"
+            raise CheckFailed(f"{label}: {exc.args[0] if exc.args else exc}",
+                              hint="Someone may be in between, or the fingerprint is another "
+                                   "server's: the checker sent nothing and stops.") from None
+        except (ssl.SSLError, OSError) as exc:
+            self.stopped = "the TLS handshake failed"
+            raise CheckFailed(f"{label}: the TLS handshake failed ({type(exc).__name__}: {exc})",
+                              hint="Does the server serve TLS on this port? Without --tls the "
+                                   "checker speaks plain TCP.") from None
 
     def close_socket(self, sock: socket.socket) -> None:
         if sock in self._open:

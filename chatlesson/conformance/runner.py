@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 import time
 
 from .probe import CheckFailed, OutOfTime
@@ -17,15 +18,19 @@ DEAF_HINT = ("Earlier in this run the server greeted newcomers, and now it does 
 
 
 def run_checks(host: str, port: int, levels=LEVELS, *, step_timeout: float = STEP_TIMEOUT,
-               budget: float = RUN_BUDGET, on_result=None, tag: str | None = None) -> Report:
+               budget: float = RUN_BUDGET, on_result=None, tag: str | None = None,
+               tls: bool | ssl.SSLContext = False, fingerprint: str | None = None) -> Report:
     """Check the server at ``host:port``; ``on_result(result)`` is called after each check.
 
     The checker's nicknames end with a random ``tag`` unless one is given (a notebook that
-    stores its output gives one, so that a failure reads the same every run).
+    stores its output gives one, so that a failure reads the same every run). ``tls`` (True, or
+    a context) and ``fingerprint`` (the SHA-256 on a class's join card) speak TLS, as
+    ``ChatClient`` does.
     """
     levels = tuple(level for level in LEVELS if level in levels)
     started = time.monotonic()
-    run = Run(host, port, step_timeout=step_timeout, budget=budget, tag=tag)
+    run = Run(host, port, step_timeout=step_timeout, budget=budget, tag=tag, tls=tls,
+              fingerprint=fingerprint)
     results: list[Result] = []
     status_of: dict[str, str] = {}
     for item in checks_of(levels):
@@ -48,6 +53,9 @@ def _run_one(run: Run, item, status_of: dict[str, str]) -> list[Result]:
         return [result]
     if run.unreachable:
         result.problem = "not run: the server refused the connection"
+        return [result]
+    if run.stopped:
+        result.problem = f"not run: {run.stopped}"
         return [result]
     if run.deaf:
         result.problem = "not run: the server no longer greets new clients"
@@ -72,7 +80,7 @@ def _run_one(run: Run, item, status_of: dict[str, str]) -> list[Result]:
     finally:
         run.close_all(run.probes, failed=result.status != "passed")
     result.seconds = time.monotonic() - started
-    if result.status == "failed" and run.greeted_once and not run.unreachable:
+    if result.status == "failed" and run.greeted_once and not (run.unreachable or run.stopped):
         diagnosis = _still_serving(run, item.level)
         if diagnosis is not None:
             return [result, diagnosis]
