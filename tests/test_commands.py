@@ -56,7 +56,8 @@ def test_help_lists_every_command_with_its_usage():
     assert all(parse_line(line).kind == "notice" for line in lines)
     for usage in ["/help [COMMAND]", "/nick NEW", "/me ACTION", "/who", "/rooms", "/join ROOM",
                   "/msg NICK TEXT", "/quit [REASON]", "/admin PASSWORD", "/kick NICK [REASON]",
-                  "/ban NICK [REASON]", "/unban NICK", "/mute NICK", "/unmute NICK"]:
+                  "/ban [-host] NICK [REASON]", "/unban NICK", "/mute NICK [DURATION]", "/unmute NICK",
+                  "/pin TEXT", "/unpin", "/slow SECONDS"]:
         assert any(line.startswith(f"*** {usage} - ") for line in lines), usage
     assert any(line.startswith("*** /kick") and line.endswith("(admins only)") for line in lines)
 

@@ -56,13 +56,17 @@ def test_the_probe_sees_a_module_that_does_io():
 
 
 def uses_of_time(tree):
-    """Every place a module names ``time``, as ``(line, is_a_default_clock)``."""
+    """Every place a module names ``time``, as ``(line, is_a_default_clock)``.
+
+    ``time.monotonic`` is the default clock; ``time.time`` the default wall clock (history.py
+    stamps the transcript with it).
+    """
     defaults = set()
     for node in ast.walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
             for default in [*node.args.defaults, *node.args.kw_defaults]:
                 if (isinstance(default, ast.Attribute) and isinstance(default.value, ast.Name)
-                        and default.value.id == "time" and default.attr == "monotonic"):
+                        and default.value.id == "time" and default.attr in ("monotonic", "time")):
                     defaults.add(id(default.value))
     return [(node.lineno, id(node) in defaults) for node in ast.walk(tree)
             if isinstance(node, ast.Name) and node.id == "time"]

@@ -112,7 +112,7 @@ def test_no_limits_at_all():
 def test_a_ban_is_still_refused_first():
     rules = joined(ChatRules(admin_password="pw", limits=Limits(max_connections=2)), "ada", "bob")
     say(rules, "ada", "/admin pw")
-    say(rules, "ada", "/ban bob")
+    say(rules, "ada", "/ban -host bob")
     out = rules.connect("again", ("127.0.0.1", 5))
     assert out.lines_for("again") == ["!!! your address is banned from this server"]
 

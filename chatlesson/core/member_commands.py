@@ -58,7 +58,9 @@ def me(rules: Rules, who: Hashable, args: str, out: Out) -> None:
     if not args:
         raise UsageError("say what you do")
     room = rules.members[who].room
-    out.send_all(rules.room_members(room), p.action_line(rules.joined_nick(who), args))
+    line = p.action_line(rules.shown_nick(who), args)
+    out.send_all(rules.room_members(room), line)
+    rules.history.said(room, line)
 
 
 def who_(rules: Rules, who: Hashable, args: str, out: Out) -> None:
@@ -98,8 +100,8 @@ def msg(rules: Rules, who: Hashable, args: str, out: Out) -> None:
         raise CommandError(f"no one called {target_nick} is online")
     if target == who:
         raise CommandError("that is you; a private message needs someone else")
-    out.send(who, p.private_to(rules.joined_nick(target), text))
-    out.send(target, p.private_from(rules.joined_nick(who), text))
+    out.send(who, p.private_to(rules.shown_nick(target), text))
+    out.send(target, p.private_from(rules.shown_nick(who), text))
 
 
 def quit_(rules: Rules, who: Hashable, args: str, out: Out) -> None:
@@ -119,17 +121,20 @@ def admin(rules: Rules, who: Hashable, args: str, out: Out) -> None:
     if member.admin:
         out.send(who, p.notice("you are already an admin"))
         return
-    host = rules.host_of(who)
-    locked = gate.locked_out(member, host)
-    if locked:
-        raise CommandError(f"too many wrong passwords from {locked}; "
-                           "/admin is locked until the server restarts")
-    if not gate.check(member, host, args):
-        out.log.append(f"wrong admin password from {member.nick} at {host}")
-        left = gate.tries_left(member, host)
+    if gate.locked_out(member):
+        raise CommandError("too many wrong passwords on this connection; /admin is locked "
+                           "until you reconnect")
+    now = rules.clock()
+    wait = gate.wait(member, now)
+    if wait:
+        raise CommandError(f"wait {wait:.1f} s before trying /admin again")
+    if not gate.check(member, args, now):
+        out.log.append(f"wrong admin password from {member.nick} at {rules.host_of(who)}")
+        left = gate.tries_left(member)
         if left:
-            raise CommandError(f"wrong password ({left} {'try' if left == 1 else 'tries'} left)")
-        raise CommandError("wrong password; /admin is now locked until the server restarts")
+            raise CommandError(f"wrong password ({left} {'try' if left == 1 else 'tries'} left "
+                               "on this connection)")
+        raise CommandError("wrong password; /admin is now locked on this connection")
     rules.make_admin(who)
     nick = rules.joined_nick(who)
     out.send_all(rules.room_members(member.room), p.became_admin(nick))

@@ -95,7 +95,9 @@ def error(text: str) -> str:
     return ERROR_PREFIX + text
 
 
-#: In member lists, an admin's nickname is shown after this mark (``@ada``).
+#: In member lists, an admin's nickname is shown after this mark (``@ada``). The
+#: instructor's nickname carries it in every line they send too (``@teacher: hi``,
+#: ``* @teacher waves``, ``[from @teacher] hi``); no nickname can start with it.
 ADMIN_MARK = "@"
 
 
@@ -114,6 +116,15 @@ def rooms_list(rooms: list[tuple[str, int]]) -> str:
 
 def became_admin(nick: str) -> str:
     return notice(f"{nick} is now an admin")
+
+
+def became_instructor(nick: str) -> str:
+    return notice(f"{nick} is the instructor; their lines are marked {ADMIN_MARK}{nick}")
+
+
+def pinned(text: str, by: str) -> str:
+    """The pinned announcement, as everyone sees it (and newcomers, after their welcome)."""
+    return notice(f"pinned by {by}: {text}")
 
 
 def moderated(nick: str, what: str, by: str, reason: str | None = None) -> str:
@@ -206,7 +217,9 @@ class Message:
     ``message.kind is Kind.CHAT``. For welcome, moved and members,
     ``members`` lists the room's nicknames (without the admin mark) and
     ``admins`` those of them who are admins; moderation events carry ``by``
-    and ``reason``, "left" carries ``reason`` too.
+    and ``reason``, "left" carries ``reason`` too. ``instructor`` is true for a chat line,
+    action or private message the instructor sent (``@teacher: hi``; ``nick`` is
+    ``teacher``, ``raw`` keeps the mark).
     """
 
     kind: Kind
@@ -221,6 +234,7 @@ class Message:
     admins: tuple[str, ...] = ()
     by: str | None = None
     reason: str | None = None
+    instructor: bool = False
 
 
 def _split_members(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -244,13 +258,20 @@ def parse_line(line: str) -> Message:
     if line.startswith(NOTICE_PREFIX):
         return _parse_notice(line)
     if line.startswith(ACTION_PREFIX) and (m := _ACTION.fullmatch(line)):
-        return Message(Kind.ACTION, m["text"], line, nick=m["nick"])
+        return Message(Kind.ACTION, m["text"], line, nick=_unmarked(m["nick"]),
+                       instructor=m["nick"].startswith(ADMIN_MARK))
     if line.startswith((PRIVATE_FROM_PREFIX, PRIVATE_TO_PREFIX)) and (m := _PRIVATE.fullmatch(line)):
-        return Message(Kind.PRIVATE, m["text"], line, nick=m["nick"],
-                       outgoing=line.startswith(PRIVATE_TO_PREFIX))
+        return Message(Kind.PRIVATE, m["text"], line, nick=_unmarked(m["nick"]),
+                       outgoing=line.startswith(PRIVATE_TO_PREFIX),
+                       instructor=m["nick"].startswith(ADMIN_MARK))
     if m := _CHAT.fullmatch(line):
-        return Message(Kind.CHAT, m["text"], line, nick=m["nick"])
+        return Message(Kind.CHAT, m["text"], line, nick=_unmarked(m["nick"]),
+                       instructor=m["nick"].startswith(ADMIN_MARK))
     return Message(Kind.NOTICE, line, line)
+
+
+def _unmarked(nick: str) -> str:
+    return nick.removeprefix(ADMIN_MARK)
 
 
 def _parse_notice(line: str) -> Message:

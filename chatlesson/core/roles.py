@@ -1,15 +1,23 @@
 """Roles: who may do what, decided in one place.
 
-There are two roles. Everyone who joins is a *member*. A member who gives
+There are three roles. Everyone who joins is a *member*. A member who gives
 the server's admin password with ``/admin`` becomes an *admin* for as long
-as that connection lasts. Admin commands check the role in ``refusal``,
-called by the dispatcher before any command runs, never in the commands.
+as that connection lasts. The *instructor* is an admin made so by the
+program that owns the server (``ChatRules.instructor``), never by a
+password on the network: their nickname is reserved for them and every line
+they send is marked (``@teacher: ...``). Admin commands check the role in
+``refusal``, called by the dispatcher before any command runs, never in the
+commands.
 
 The password is chosen by whoever starts the server; there is no default.
-Guessing is slowed down by a lockout: after ``MAX_ADMIN_FAILURES`` wrong
-passwords from one connection, or from one address (host) across all its
-connections, ``/admin`` refuses that connection or address until the server
-restarts. Counting by address means reconnecting does not reset the count.
+Guessing is slowed down per connection, never per address (a class behind
+one router shares an address, and one student's guesses must not lock
+anybody else out): after a wrong password the connection must wait
+``ADMIN_RETRY_SECONDS`` before its next try is even checked, and after
+``MAX_ADMIN_FAILURES`` wrong ones ``/admin`` is locked on that connection.
+Reconnecting costs a new handshake, and the connection limits apply to it.
+Nothing a student does can lock the instructor out: the instructor needs no
+``/admin`` at all.
 """
 
 from __future__ import annotations
@@ -22,8 +30,11 @@ if TYPE_CHECKING:  # both import this module
     from .commands import Command
     from .rules import Member
 
-#: Wrong /admin passwords allowed per connection and per address.
+#: Wrong /admin passwords allowed per connection.
 MAX_ADMIN_FAILURES = 3
+
+#: After a wrong password, how long a connection waits before its next try is checked.
+ADMIN_RETRY_SECONDS = 1.0
 
 
 def refusal(member: Member, command: Command) -> str | None:
@@ -40,7 +51,7 @@ def _digest(text: str) -> bytes:
 
 
 class AdminGate:
-    """Checks ``/admin`` passwords and counts failures."""
+    """Checks ``/admin`` passwords; failures are counted on each connection's ``Member``."""
 
     def __init__(self, password: str | None) -> None:
         if password is not None and (not password or password != password.strip()):
@@ -48,33 +59,29 @@ class AdminGate:
         # Only a digest is kept: every comparison is then 32 bytes against 32 bytes, so the
         # time it takes reveals neither the content nor the length of the password.
         self._password = _digest(password) if password is not None else None
-        self._failures_by_host: dict[object, int] = {}
 
     @property
     def enabled(self) -> bool:
         return self._password is not None
 
-    def locked_out(self, member: Member, host: object) -> str | None:
-        """``"this connection"`` or ``"your address"`` if locked out, else None."""
-        if member.admin_failures >= MAX_ADMIN_FAILURES:
-            return "this connection"
-        if host is not None and self._failures_by_host.get(host, 0) >= MAX_ADMIN_FAILURES:
-            return "your address"
-        return None
+    def locked_out(self, member: Member) -> bool:
+        """True once this connection has used up its wrong passwords."""
+        return member.admin_failures >= MAX_ADMIN_FAILURES
 
-    def check(self, member: Member, host: object, attempt: str) -> bool:
+    def wait(self, member: Member, now: float) -> float:
+        """Seconds this connection must still wait before its next try (0: it may try now)."""
+        return max(0.0, member.admin_retry_at - now)
+
+    def check(self, member: Member, attempt: str, now: float) -> bool:
         """Compare SHA-256 digests with ``compare_digest``: fixed length, no early exit."""
         if self._password is None:
             return False
         if hmac.compare_digest(_digest(attempt), self._password):
             member.admin_failures = 0
-            self._failures_by_host.pop(host, None)
             return True
         member.admin_failures += 1
-        if host is not None:
-            self._failures_by_host[host] = self._failures_by_host.get(host, 0) + 1
+        member.admin_retry_at = now + ADMIN_RETRY_SECONDS
         return False
 
-    def tries_left(self, member: Member, host: object) -> int:
-        used = max(member.admin_failures, self._failures_by_host.get(host, 0) if host is not None else 0)
-        return max(0, MAX_ADMIN_FAILURES - used)
+    def tries_left(self, member: Member) -> int:
+        return max(0, MAX_ADMIN_FAILURES - member.admin_failures)

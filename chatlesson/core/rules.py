@@ -34,8 +34,19 @@ The pieces it is made of each live in their own module: commands are
 parsed and dispatched in ``commands.py`` (the table of commands is
 ``member_commands.py`` plus ``moderation.py``), permissions are decided in
 ``roles.py``, room names in ``rooms.py``, flood control in ``flood.py``,
-the connection limits in ``limits.py``. Commands change the state only
-through the methods under "Changes" below, never by assigning fields.
+the connection limits in ``limits.py``, look-alike nicknames in
+``confusables.py``, penalties that outlast a connection in ``penalties.py``,
+room history and the transcript in ``history.py``. Commands change the state
+only through the methods under "Changes" below, never by assigning fields.
+
+For the program that owns the server (the instructor's notebook), beyond the events:
+
+    rules.instructor(who)        # make a connection, or a member with no socket, the instructor
+    rules.reserve("teacher")     # only the instructor may take that nickname (or a look-alike)
+    rules.pin(text, by) / rules.unpin()    # the announcement everyone sees, and newcomers on join
+    rules.slow_seconds = 10      # slow mode: one line per 10 s for members (admins exempt)
+    rules.transcript()           # the chat so far, as text, for the caller to save
+    rules.reopen()               # after shutdown(), accept newcomers again (a restart)
 """
 
 from __future__ import annotations
@@ -46,14 +57,17 @@ from dataclasses import dataclass
 from typing import Generic
 
 from . import protocol as p
-from .commands import Command, dispatch
+from .commands import Command, dispatch, parse_command
+from .confusables import confusable_key
 from .flood import DEFAULT_FLOOD_LIMIT, FloodLimit, TokenBucket
 from .framing import LineTooLong
+from .history import History
 from .limits import DEFAULT_LIMITS, Limits
 from .member_commands import MEMBER_COMMANDS
 from .moderation import MODERATION_COMMANDS, Ban, Bans
 from .nicknames import nick_key, nick_problem
 from .outbox import Conn, Outbox
+from .penalties import Penalties, Penalty, duration_text
 from .roles import AdminGate, refusal
 from .rooms import DEFAULT_ROOM, room_key
 from .safetext import has_unsafe
@@ -68,7 +82,11 @@ class Member:
     room: str = DEFAULT_ROOM
     admin: bool = False
     muted: bool = False
+    instructor: bool = False          # made so by the server's owner: marked, reserved nickname
+    muted_until: float | None = None  # clock time a mute ends (None: when unmuted)
     admin_failures: int = 0           # wrong /admin passwords on this connection
+    admin_retry_at: float = 0.0       # clock time of its next allowed /admin try
+    spoke_at: float | None = None     # clock time of its last line, for slow mode
     bucket: TokenBucket | None = None  # None: no flood control
     throttled: bool = False           # told "too fast" and still dropping lines
 
@@ -98,17 +116,25 @@ class ChatRules(Generic[Conn]):
     (tests pass a fake).
     ``flood_limit``: how fast a member may send; None turns flood control off.
     ``limits``: connections in all and per host, the handshake deadline (``limits.py``).
+    ``mute_seconds``, ``kick_seconds``: how long a ``/mute`` lasts and how long a kicked
+    nickname waits before it may join again, reconnecting or not (``penalties.py``).
+    ``history``: the room history and transcript (``history.py``; room history is off
+    unless ``History(room_lines=N)``).
     """
 
     def __init__(self, *, admin_password: str | None = None,
                  clock: Callable[[], float] = time.monotonic,
                  flood_limit: FloodLimit | None = DEFAULT_FLOOD_LIMIT,
-                 limits: Limits = DEFAULT_LIMITS) -> None:
+                 limits: Limits = DEFAULT_LIMITS,
+                 mute_seconds: float = 600.0, kick_seconds: float = 120.0,
+                 history: History | None = None) -> None:
         #: Every connection, joined ones in order of joining. Read it freely; change it only
         #: through the methods below, which keep the rooms' member lists up to date.
         self.members: dict[Conn, Member] = {}
         self._rooms: dict[str, list[Conn]] = {}  # room -> its joined connections, cached
         self._by_nick: dict[str, Conn] = {}
+        self._by_look: dict[str, Conn] = {}  # confusable key -> connection
+        self._reserved: dict[str, str] = {}  # confusable key -> the reserved nickname
         self._handshakes: dict[Conn, float] = {}  # not joined yet -> deadline, oldest first
         self._per_host: dict[object, int] = {}  # connections from each host
         self._shut_down = False
@@ -117,6 +143,14 @@ class ChatRules(Generic[Conn]):
         self.limits = limits
         self.admin_gate = AdminGate(admin_password)
         self.bans = Bans()
+        self.penalties = Penalties()
+        self.mute_seconds = mute_seconds
+        self.kick_seconds = kick_seconds
+        #: Slow mode: members may send one line per this many seconds (0: off; admins exempt).
+        self.slow_seconds = 0.0
+        #: The pinned announcement (shown on join), or None.
+        self.pinned: str | None = None
+        self.history = history if history is not None else History()
         #: Name -> Command. A copy per instance, so a lesson can swap in its own handler.
         self.commands: dict[str, Command] = {**MEMBER_COMMANDS, **MODERATION_COMMANDS}
         #: The permission check every command goes through (a lesson can swap it too).
@@ -204,33 +238,129 @@ class ChatRules(Generic[Conn]):
         owner = self._by_nick.get(nick_key(nick))
         if owner is not None and owner != who:
             return f"the nickname {nick} is taken"
+        look = confusable_key(nick)
+        owner = self._by_look.get(look)
+        if owner is not None and owner != who:
+            return (f"the nickname {nick} looks the same as {self.joined_nick(owner)}, "
+                    "who is online; choose another")
+        reserved = self._reserved.get(look)
+        if reserved is not None and not (who is not None and self.members[who].instructor):
+            return f"the nickname {nick} is reserved for the instructor ({reserved})"
         if self.bans.nick_banned(nick):
             return f"the nickname {nick} is banned on this server"
         return None
+
+    def shown_nick(self, who: Conn) -> str:
+        """The name chat lines show for ``who``: the instructor's is marked (``@teacher``).
+
+        No nickname can start with the mark, so nobody else can produce it.
+        """
+        member = self.members[who]
+        nick = self.joined_nick(who)
+        return p.ADMIN_MARK + nick if member.instructor else nick
+
+    def transcript(self) -> str:
+        """The chat so far as text (``history.py``): the caller saves it where it likes."""
+        return self.history.text()
 
     # --- Changes, used by the commands -------------------------------------
 
     def rename(self, who: Conn, new: str) -> None:
         old = self.joined_nick(who)
-        del self._by_nick[nick_key(old)]
-        self.members[who].nick = new
-        self._by_nick[nick_key(new)] = who
+        self._forget_nick(old)
+        self._index_nick(who, new)
+        if self.members[who].instructor:
+            self.reserve(new)
+
+    def _index_nick(self, who: Conn, nick: str) -> None:
+        self.members[who].nick = nick
+        self._by_nick[nick_key(nick)] = who
+        self._by_look[confusable_key(nick)] = who
+
+    def _forget_nick(self, nick: str) -> None:
+        del self._by_nick[nick_key(nick)]
+        self._by_look.pop(confusable_key(nick), None)
 
     def move(self, who: Conn, room: str) -> None:
+        old = self.members[who].room
         self.members[who].room = room
         self._rooms.clear()
+        self._forget_if_empty(old)
+
+    def _forget_if_empty(self, room: str) -> None:
+        if room != DEFAULT_ROOM and not self._in_room(room):
+            self.history.forget_room(room)
 
     def make_admin(self, who: Conn) -> None:
         self.members[who].admin = True
 
-    def set_muted(self, who: Conn, muted: bool) -> None:
-        self.members[who].muted = muted
+    def instructor(self, who: Conn) -> Outbox[Conn]:
+        """Make ``who`` the instructor: an admin without a password, exempt from flood
+        control and slow mode, with its nickname reserved and marked in every line it sends.
 
-    def ban(self, who: Conn, by: str, reason: str) -> Ban:
-        """Refuse ``who``'s nickname and host from now on (``who`` stays until removed)."""
-        ban = Ban(self.joined_nick(who), self.host_of(who), by, reason)
+        Only the program that owns the server calls this, so no password crosses the
+        network. ``who`` is any connection ``connect`` accepted, joined or not, socket or
+        none (a notebook's own seat is ``connect(seat)`` then this, then its nickname line).
+        The room is told when ``who`` has already joined.
+        """
+        out: Outbox[Conn] = Outbox()
+        member = self.members[who]
+        member.instructor = member.admin = True
+        member.bucket = None
+        member.muted, member.muted_until = False, None
+        if member.nick is not None:
+            self.reserve(member.nick)
+            out.send_all(self._in_room(member.room), p.became_instructor(member.nick))
+            out.log.append(f"{member.nick} is the instructor")
+        return out
+
+    def reserve(self, nick: str) -> None:
+        """Only an instructor may take ``nick``, or any nickname that looks the same.
+
+        The instructor's own nickname is reserved when it joins, and stays so after it leaves.
+        """
+        self._reserved[confusable_key(nick)] = nick
+
+    def release(self, nick: str) -> None:
+        self._reserved.pop(confusable_key(nick), None)
+
+    def set_muted(self, who: Conn, muted: bool, until: float | None = None) -> None:
+        """Mute (until a clock time, or until unmuted) or unmute ``who``."""
+        member = self.members[who]
+        member.muted, member.muted_until = muted, until if muted else None
+
+    def ban(self, who: Conn, by: str, reason: str, *, whole_host: bool = False) -> Ban:
+        """Refuse ``who``'s nickname (and look-alikes) from now on, from any address;
+        with ``whole_host``, every newcomer from its address too (``who`` stays until removed).
+        """
+        host = self.host_of(who) if whole_host else None
+        ban = Ban(self.joined_nick(who), host, by, reason)
         self.bans.add(ban)
         return ban
+
+    def penalize(self, who: Conn, what: str, seconds: float, by: str) -> Penalty:
+        """Record that ``who``'s nickname from its host is muted or kicked for ``seconds``."""
+        penalty = Penalty(what, self.joined_nick(who), self.host_of(who), self.clock() + seconds, by)
+        self.penalties.add(penalty)
+        return penalty
+
+    def pin(self, text: str, by: str) -> Outbox[Conn]:
+        """Pin an announcement: everyone sees it now, and each newcomer after its welcome."""
+        self.pinned = p.pinned(text, by)
+        out: Outbox[Conn] = Outbox()
+        out.send_all([w for w, m in self.members.items() if m.joined], self.pinned)
+        self.history.noted("*", self.pinned)
+        out.log.append(f"pinned by {by}: {text}")
+        return out
+
+    def unpin(self) -> str | None:
+        """Take the pinned announcement down; the one it was, or None."""
+        was, self.pinned = self.pinned, None
+        return was
+
+    def reopen(self) -> None:
+        """Accept newcomers again after ``shutdown()`` (a server that restarts)."""
+        self._shut_down = False
 
     def unban(self, nick: str) -> Ban | None:
         """Lift the ban on ``nick``; the ban that was lifted, or None if there was none."""
@@ -242,9 +372,10 @@ class ChatRules(Generic[Conn]):
         if member is None:
             return None
         if member.nick is not None:
-            del self._by_nick[nick_key(member.nick)]
+            self._forget_nick(member.nick)
             if member.room in self._rooms:
                 self._rooms[member.room].remove(who)
+            self._forget_if_empty(member.room)
         self._handshakes.pop(who, None)
         host = host_of(member.address)
         if host is not None:
@@ -322,16 +453,47 @@ class ChatRules(Generic[Conn]):
             return out
         if not text.strip():
             return out
+        if member.muted_until is not None and member.muted_until <= self.clock():
+            self.set_muted(who, False)  # the mute ran out
+            out.send(who, p.notice("your mute is over: you can talk again"))
+        command = None
         if text.startswith(p.COMMAND_PREFIX * 2):
             text = text[1:]  # "//like this" is chat that starts with a slash
         elif text.startswith(p.COMMAND_PREFIX):
+            command = self.commands.get(parse_command(text)[0])
+            if command is None or not command.speaks or member.muted:
+                dispatch(self, who, text, out)
+                return out
+        if member.muted:
+            out.send(who, p.error(f"you are muted{self._mute_left(member)}: your line was not delivered"))
+            return out
+        if self._slowed(who, member, out):
+            return out
+        if command is not None:
             dispatch(self, who, text, out)
             return out
-        if member.muted:
-            out.send(who, p.error("you are muted: your line was not delivered"))
-            return out
-        out.send_all(self._in_room(member.room), p.chat_line(member.nick, text))
+        line = p.chat_line(self.shown_nick(who), text)
+        out.send_all(self._in_room(member.room), line)
+        self.history.said(member.room, line)
         return out
+
+    def _mute_left(self, member: Member) -> str:
+        if member.muted_until is None:
+            return ""
+        return f" for {duration_text(member.muted_until - self.clock())} more"
+
+    def _slowed(self, who: Conn, member: Member, out: Outbox[Conn]) -> bool:
+        """Slow mode: True (and ``who`` told how long to wait) if the line must be dropped."""
+        if not self.slow_seconds or member.admin:
+            return False
+        now = self.clock()
+        if member.spoke_at is not None and now < member.spoke_at + self.slow_seconds:
+            wait = duration_text(member.spoke_at + self.slow_seconds - now)
+            out.send(who, p.error(f"slow mode is on (one line per {duration_text(self.slow_seconds)}): "
+                                  f"wait {wait}; your line was not delivered"))
+            return True
+        member.spoke_at = now
+        return False
 
     def disconnect(self, who: Conn, reason: str | None = None) -> Outbox[Conn]:
         """``who`` is gone. Safe to call more than once: only the first call announces.
@@ -343,7 +505,9 @@ class ChatRules(Generic[Conn]):
         member = self.remove(who)
         if member is None or member.nick is None:
             return out
-        out.send_all(self._in_room(member.room), p.left(member.nick, member.room, reason))
+        line = p.left(member.nick, member.room, reason)
+        out.send_all(self._in_room(member.room), line)
+        self.history.noted(member.room, line)
         out.log.append(f"{member.nick} left" + (f" ({reason})" if reason else ""))
         return out
 
@@ -399,6 +563,7 @@ class ChatRules(Generic[Conn]):
         self.members.clear()
         self._rooms.clear()
         self._by_nick.clear()
+        self._by_look.clear()
         self._handshakes.clear()
         self._per_host.clear()
         self._shut_down = True
@@ -422,7 +587,12 @@ class ChatRules(Generic[Conn]):
         return self._ask_again(who, member, out)
 
     def _choose_nick(self, who: Conn, member: Member, nick: str, out: Outbox[Conn]) -> Outbox[Conn]:
-        problem = self.nick_refusal(nick)
+        problem = self.nick_refusal(nick, who)
+        host, now = host_of(member.address), self.clock()
+        kicked = None if problem or member.instructor else self.penalties.find("kicked", nick, host, now)
+        if kicked is not None:
+            problem = (f"{kicked.nick} was kicked by {kicked.by}; that nickname can join again "
+                       f"in {duration_text(kicked.until - now)}")
         if problem:
             owner, host = self.find(nick), host_of(member.address)
             if owner is not None and host is not None and self.host_of(owner) == host:
@@ -434,14 +604,27 @@ class ChatRules(Generic[Conn]):
             out.send(who, p.NICK_REQUEST)
             return out
         others = self.room_members(member.room)  # before ``who`` is in it
-        member.nick = nick
-        self._by_nick[nick_key(nick)] = who
+        self._index_nick(who, nick)
+        if member.instructor:
+            self.reserve(nick)
         self._handshakes.pop(who, None)
         self.members[who] = self.members.pop(who)  # member lists go in joining order
         self._in_room(member.room).append(who)  # the newest member comes last
         if member.bucket is not None:  # the handshake's lines do not eat into the first burst
             member.bucket = TokenBucket(member.bucket.limit, self.clock)
         out.send(who, p.welcome(nick, member.room, self.listed(member.room)))
-        out.send_all(others, p.joined(nick, member.room))
-        out.log.append(f"{nick} joined from {_address(member.address)}")
+        for line in self.history.recent(member.room):
+            out.send(who, line)
+        if self.pinned is not None:
+            out.send(who, self.pinned)
+        muted = None if member.instructor else self.penalties.find("muted", nick, host, now)
+        if muted is not None:
+            self.set_muted(who, True, muted.until)
+            out.send(who, p.error(f"{muted.nick} was muted by {muted.by}; you are muted for "
+                                  f"{duration_text(muted.until - now)} more"))
+        joined = p.joined(nick, member.room)
+        out.send_all(others, joined)
+        self.history.noted(member.room, joined)
+        out.log.append(f"{nick} joined from {_address(member.address)}"
+                       + (" (still muted)" if muted else ""))
         return out
