@@ -95,7 +95,8 @@ def skeleton(text: str) -> str:
 def confusable_key(nick: str) -> str:
     """The form in which two nicknames that *look* the same are equal.
 
-    ``teacher``, ``teаcher`` (Cyrillic а), ``TEACHER`` and ``Τeacher`` (Greek Τ) share it:
-    the skeleton, case-folded, and the skeleton again (folding can make new look-alikes).
+    ``teacher``, ``teаcher`` (Cyrillic а), ``TEACHER``, ``Τeacher`` (Greek Τ) and ``ｔeacher``
+    (fullwidth) share it: the compatibility form (NFKC, as ``nicknames.nick_key``), its
+    skeleton, case-folded, and the skeleton again (folding can make new look-alikes).
     """
-    return skeleton(skeleton(nick).casefold())
+    return skeleton(skeleton(unicodedata.normalize("NFKC", nick)).casefold())
