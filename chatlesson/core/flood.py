@@ -76,3 +76,14 @@ class TokenBucket:
             self.tokens -= 1.0
             return True
         return False
+
+    def next_token_at(self) -> float | None:
+        """The clock time at which the next line would be let through; None if one is now.
+
+        Read after ``take()``: a server stops reading a flooder until then, so the flood
+        waits in the flooder's own socket buffers (TCP pushes back) instead of costing the
+        server a dropped line at a time.
+        """
+        if self.tokens >= 1.0:
+            return None
+        return self.updated + (1.0 - self.tokens) / self.limit.per_second

@@ -551,6 +551,18 @@ class ChatRules(Generic[Conn]):
         """The clock time at which ``expire()`` next has work to do, or None if it has none."""
         return next(iter(self._handshakes.values()), None)
 
+    def resume_reading_at(self, who: Conn) -> float | None:
+        """When to read ``who``'s next line: None means now; a time means "pause until then".
+
+        A member over its flood limit has every further line dropped, yet reading and
+        dropping them still costs the server (and, in an event loop, everyone) time. A server
+        asks this after each read and stops reading that connection until the time given.
+        """
+        member = self.members.get(who)
+        if member is None or member.bucket is None or not member.throttled:
+            return None
+        return member.bucket.next_token_at()
+
     def shutdown(self) -> Outbox[Conn]:
         """The server is stopping: say goodbye to every connection, joined or not, and close it.
 
