@@ -476,3 +476,94 @@ def test_a_muted_member_cannot_talk_through_a_quit_reason():
     say(rules, "ada", "/mute bob")
     out = say(rules, "bob", "/quit but everyone can still read this")
     assert out.lines_for("ada") == ["*** bob left #lobby (quit)"]
+
+
+# --- The instructor: admin by owning the process, a reserved nickname, a marked voice -------------
+
+
+def with_instructor(*students, **options):
+    """Rules with the instructor's in-process seat (no socket, no address) and ``students``."""
+    rules = ChatRules(admin_password=PASSWORD, **options)
+    rules.connect("seat")
+    assert rules.instructor("seat").sends == []  # not joined yet: nothing to announce
+    assert say(rules, "seat", "teacher").lines_for("seat")[0].startswith("*** Welcome, teacher!")
+    return joined(rules, *students, host="10.0.0.2")
+
+
+def test_the_instructor_is_admin_without_a_password_and_marked_in_lists():
+    rules = with_instructor("ada")
+    assert rules.is_admin("seat") and rules.members["seat"].instructor
+    assert rules.listed("lobby") == ["@teacher", "ada"]
+    assert say(rules, "seat", "/kick ada").closes == ["ada"]
+
+
+def test_students_guesses_never_lock_out_the_instructor():
+    clock = FakeClock()
+    rules = with_instructor("eve", "mallory", clock=clock)
+    for who in ["eve", "mallory"]:
+        for n in range(MAX_ADMIN_FAILURES + 2):
+            say(rules, who, f"/admin guess{n}")
+            clock.now += ADMIN_RETRY_SECONDS
+    assert rules.is_admin("seat")
+    assert say(rules, "seat", "/mute eve").lines_for("eve") == ["*** eve was muted by teacher (for 10 min)"]
+
+
+def test_every_line_the_instructor_sends_is_marked_and_nobody_else_can_forge_it():
+    rules = with_instructor("ada", "bob")
+    out = say(rules, "seat", "hello class")
+    assert out.lines_for("ada") == ["@teacher: hello class"]
+    message = parse_line("@teacher: hello class")
+    assert (message.kind, message.nick, message.text, message.instructor) == (
+        "chat", "teacher", "hello class", True)
+    assert say(rules, "seat", "/me waves").lines_for("bob") == ["* @teacher waves"]
+    assert parse_line("* @teacher waves").instructor
+    assert say(rules, "seat", "/msg ada see me").lines_for("ada") == ["[from @teacher] see me"]
+    assert say(rules, "ada", "/msg teacher ok").lines_for("ada") == ["[to @teacher] ok"]
+    # A student's forgery shows whose line it is; a nickname cannot start with the mark.
+    assert say(rules, "bob", "@teacher: homework cancelled").lines_for("ada") == [
+        "bob: @teacher: homework cancelled"]
+    assert not parse_line("bob: @teacher: homework cancelled").instructor
+    assert only_to(say(rules, "bob", "/nick @teacher"), "bob").startswith("!!! a nickname must start")
+    # An admin who used the password is not the instructor: unmarked.
+    say(rules, "bob", f"/admin {PASSWORD}")
+    assert say(rules, "bob", "hi").lines_for("ada") == ["bob: hi"]
+
+
+def test_the_instructors_nickname_is_reserved_even_after_they_leave():
+    rules = with_instructor("ada")
+    rules.connect("eve", ("10.0.0.3", 1))
+    refused = say(rules, "eve", "teacher").lines_for("eve")
+    assert refused == ["!!! the nickname teacher is taken", "Hii"]
+    rules.disconnect("seat")  # the notebook's kernel restarted, say
+    for nick in ["teacher", "Teacher", "te\u0430cher"]:
+        assert say(rules, "eve", nick).lines_for("eve") == [
+            f"!!! the nickname {nick} is reserved for the instructor (teacher)", "Hii"]
+    rules.connect("seat2")
+    rules.instructor("seat2")
+    assert say(rules, "seat2", "teacher").lines_for("seat2")[0].startswith("*** Welcome, teacher!")
+
+
+def test_a_nickname_can_be_reserved_before_the_instructor_arrives():
+    rules = ChatRules()
+    rules.reserve("prof")
+    rules.connect("eve", ("10.0.0.3", 1))
+    assert say(rules, "eve", "PROF").lines_for("eve")[0] == (
+        "!!! the nickname PROF is reserved for the instructor (prof)")
+    rules.release("prof")
+    assert say(rules, "eve", "PROF").lines_for("eve")[0].startswith("*** Welcome")
+
+
+def test_a_joined_member_made_instructor_is_announced_and_cannot_be_moderated():
+    rules = with_admin("bob")
+    out = rules.instructor("bob")
+    line = "*** bob is the instructor; their lines are marked @bob"
+    assert out.sends == [(who, line) for who in ["ada", "bob"]]
+    assert only_to(say(rules, "ada", "/kick bob"), "ada") == "!!! you cannot kick the instructor"
+    assert only_to(say(rules, "ada", "/mute bob"), "ada") == "!!! you cannot mute the instructor"
+    assert only_to(say(rules, "ada", "/ban -host bob"), "ada") == "!!! you cannot ban the instructor"
+
+
+def test_the_instructor_is_not_flood_limited():
+    rules = with_instructor("ada")
+    for n in range(50):
+        assert say(rules, "seat", f"line {n}").lines_for("ada") == [f"@teacher: line {n}"]
