@@ -173,3 +173,11 @@ def test_characters_that_draw_on_other_screens_are_refused(trick):
 def test_emoji_joiners_and_tabs_are_fine():
     rules = joined(ChatRules(), "ada")
     assert rules.line("ada", "👩\u200d💻\tat work".encode()).lines_for("ada") == ["ada: 👩\u200d💻\tat work"]
+
+
+def test_reopen_lets_newcomers_in_after_a_shutdown():
+    rules = joined(ChatRules(), "ada")
+    rules.shutdown()
+    assert rules.connect("late", ("10.0.0.1", 1)).closes == ["late"]
+    rules.reopen()
+    assert rules.connect("again", ("10.0.0.1", 2)).sends == [("again", "Hii")]

@@ -147,11 +147,7 @@ class ChatServer:
 
     def _reopen_rules(self) -> None:
         """Rules that saw ``shutdown()`` refuse newcomers: let them in again on a restart."""
-        reopen = getattr(self.rules, "reopen", None)
-        if reopen is not None:
-            reopen()
-        elif hasattr(self.rules, "_shut_down"):  # TODO(issue 9): until ChatRules has reopen()
-            self.rules._shut_down = False
+        self.rules.reopen()
 
     def serve_forever(self) -> None:
         """Start if needed and block until ``stop()`` (for the command line)."""
