@@ -50,7 +50,9 @@ def nick(rules: Rules, who: Hashable, args: str, out: Out) -> None:
     if problem:
         raise CommandError(problem)
     rules.rename(who, new)
-    out.send_all(rules.room_members(rules.members[who].room), p.renamed(old, new))
+    room = rules.members[who].room
+    out.send_all(rules.room_members(room), p.renamed(old, new))
+    rules.history.noted(room, p.renamed(old, new))
     out.log.append(f"{old} is now known as {new}")
 
 
@@ -86,8 +88,11 @@ def join(rules: Rules, who: Hashable, args: str, out: Out) -> None:
         return
     nick = rules.joined_nick(who)
     rules.move(who, room)
-    out.send_all(rules.room_members(old), p.left(nick, old))
-    out.send_all([w for w in rules.room_members(room) if w != who], p.joined(nick, room))
+    left, joined = p.left(nick, old), p.joined(nick, room)
+    out.send_all(rules.room_members(old), left)
+    out.send_all([w for w in rules.room_members(room) if w != who], joined)
+    rules.history.noted(old, left)
+    rules.history.noted(room, joined)
     out.send(who, p.moved(room, rules.listed(room)))
 
 
