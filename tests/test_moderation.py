@@ -567,3 +567,29 @@ def test_the_instructor_is_not_flood_limited():
     rules = with_instructor("ada")
     for n in range(50):
         assert say(rules, "seat", f"line {n}").lines_for("ada") == [f"@teacher: line {n}"]
+
+
+def test_a_mute_outlasts_a_reconnect_over_the_wire(admin_server):
+    with RawClient(admin_server.address) as ada:
+        ada.join("ada")
+        ada.send(f"/admin {PASSWORD}")
+        assert ada.line() == "*** ada is now an admin"
+        with RawClient(admin_server.address) as bob:
+            bob.join("bob")
+            assert ada.line() == "*** bob joined #lobby"
+            ada.send("/mute bob")
+            assert ada.line() == "*** bob was muted by ada (for 10 min)"
+        assert ada.line().startswith("*** bob left #lobby")
+        with RawClient(admin_server.address) as bob:  # the student reconnects at once
+            assert bob.line() == "Hii"
+            bob.send("bob")
+            assert bob.line().startswith("*** Welcome, bob!")
+            assert bob.line() == "!!! bob was muted by ada; you are muted for 10 min more"
+            bob.send("am I back?")
+            assert bob.line() == "!!! you are muted for 10 min more: your line was not delivered"
+            assert ada.line() == "*** bob joined #lobby"
+            ada.send("/unmute bob")
+            assert bob.line() == "*** bob was unmuted by ada"
+            bob.send("thanks")
+            assert ada.line() == "*** bob was unmuted by ada"
+            assert ada.line() == "bob: thanks"

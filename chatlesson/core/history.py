@@ -49,7 +49,7 @@ class History:
         self.noted(room, line)
 
     def noted(self, room: str, line: str) -> None:
-        """A line for the transcript only (a notice: joined, left, moderated...)."""
+        """A line for the transcript only (a notice: joined, left, moderated...); room "": all."""
         self._transcript.append((self.wall_clock(), room, line))
 
     def recent(self, room: str) -> list[str]:
@@ -63,7 +63,7 @@ class History:
 
     def text(self) -> str:
         """The transcript, one line each: ``12:03:05 #lobby bob: hi``, oldest first."""
-        return "".join(f"{datetime.fromtimestamp(at):%H:%M:%S} #{room} {line}\n"
+        return "".join(f"{datetime.fromtimestamp(at):%H:%M:%S} {f'#{room}' if room else '(all)'} {line}\n"
                        for at, room, line in self._transcript)
 
     def __len__(self) -> int:

@@ -3,8 +3,8 @@
 A mute that ended when the student reconnected, or a kick followed by an
 instant rejoin, would not hold in a class. So ``/mute`` and ``/kick`` also
 record a ``Penalty``: the nickname (compared by its confusable key, so
-``bob`` cannot come back as ``b0b``... as long as the two look alike) and the
-host it came from, until a clock time. A newcomer who picks that nickname
+``bob`` cannot come back as the look-alike ``b0b``) and the host it came
+from, until a clock time. A newcomer who picks that nickname
 from that host while the penalty runs is muted again, or refused until the
 cool-down ends, and told how long is left.
 

@@ -349,7 +349,7 @@ class ChatRules(Generic[Conn]):
         self.pinned = p.pinned(text, by)
         out: Outbox[Conn] = Outbox()
         out.send_all([w for w, m in self.members.items() if m.joined], self.pinned)
-        self.history.noted("*", self.pinned)
+        self.history.noted("", self.pinned)
         out.log.append(f"pinned by {by}: {text}")
         return out
 
