@@ -222,7 +222,7 @@ def test_nickname_status_and_members_are_shown(server, panels):
     assert ada.member_labels == ["ada (you)", "bob"]
     assert bob.member_labels == ["ada", "bob (you)"]
     assert ada._room == "lobby"
-    assert ada._where == "%s:%d" % server.address
+    assert ada._where == "{}:{}".format(*server.address)
 
 
 def test_each_line_says_its_kind_sender_colour_and_time(server, panels, sent):
@@ -247,7 +247,7 @@ def test_each_line_says_its_kind_sender_colour_and_time(server, panels, sent):
     assert records["*** bob joined #lobby"]["fold"] is True
     error = records["!!! unknown command /nosuchcommand; type /help for the list"]
     assert (error["kind"], error["fold"]) == ("error", False)
-    assert records["-- connecting to %s:%d as ada" % server.address]["kind"] == "panel"
+    assert records["-- connecting to {}:{} as ada".format(*server.address)]["kind"] == "panel"
 
 
 def test_a_mention_of_your_nickname_is_marked(server, panels, sent):
@@ -261,7 +261,8 @@ def test_a_mention_of_your_nickname_is_marked(server, panels, sent):
     assert marked == {"bob: hi ada, how are you?": True, "bob: adam is not ada": True,
                       "bob: nothing for you": False}
     bob.wait_for("nothing for you")
-    assert not any(r["mention"] for r in wait_sent(bob, sent, "nothing for you"))  # "bob:" itself is no mention
+    # "bob:" itself is no mention
+    assert not any(r["mention"] for r in wait_sent(bob, sent, "nothing for you"))
 
 
 def test_line_records_without_a_server():
@@ -661,8 +662,7 @@ import html  # noqa: E402  (the wrong answers below use it)
 import nbformat  # noqa: E402
 
 from chatlesson.checks import core  # noqa: E402
-from chatlesson.checks.panel import (check_follow_members, check_log_html,  # noqa: E402
-                                     check_start_receiving)
+from chatlesson.checks.panel import check_follow_members, check_log_html, check_start_receiving  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 EXERCISE = "07_chat_panel_exercises.ipynb"

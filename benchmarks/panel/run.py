@@ -50,7 +50,6 @@ from browser.panelpage import (  # noqa: E402
     wait_in_log,
     watch_lines,
 )
-
 from chatlesson import ChatClient  # noqa: E402
 
 OUT = REPO / "test-output" / "benchmarks"
@@ -248,7 +247,8 @@ def report(results: dict) -> None:
         print(f"  scrolling the {label}, {frames['scroll_height_px']} px: frame p50 {frames.get('p50')} ms, "
               f"p99 {frames.get('p99')} ms, max {frames.get('max')} ms, "
               f"{frames['over_50ms']} of {frames['count']} frames over 50 ms")
-    print(f"  JupyterLab dropped kernel messages (IOPub rate limit): {results['jupyterlab_dropped_messages']}")
+    dropped = results["jupyterlab_dropped_messages"]
+    print(f"  JupyterLab dropped kernel messages (IOPub rate limit): {dropped}")
 
 
 def main() -> None:

@@ -62,15 +62,15 @@ STOP_HINT = ("Register wakeup for EVENT_READ too; when select() reports it, leav
              "selector.")
 
 
-def _error_hint(exc: BaseException) -> str | None:
+def _error_hint(exc: BaseException | None) -> str | None:
     if isinstance(exc, BlockingIOError):
         return EAGER_HINT
     if isinstance(exc, KeyError):
         return ("The selector does not know that socket: register each new client "
                 "(sel.register(sock, selectors.EVENT_READ, client)) before queueing lines for "
                 "it, and never use a client after drop.")
-    if isinstance(exc, (ValueError, OSError)) and "file descriptor" in str(exc).lower() \
-            or isinstance(exc, OSError) and getattr(exc, "errno", None) == 9:
+    if (isinstance(exc, (ValueError, OSError)) and "file descriptor" in str(exc).lower()) \
+            or (isinstance(exc, OSError) and getattr(exc, "errno", None) == 9):
         return "A closed socket was used: after drop, skip that client for the rest of the pass."
     return None
 
@@ -323,6 +323,7 @@ def _check_serve(c: Checker, s: Serving) -> None:
     second.sock.close()
     s.expect([first, s.slow], f"*** {nick2} left", step, step, DROP_HINT)
     step = "the third client's connection broke"
+    assert s.slow is not None  # set up with the room
     s.slow.reset()
     s.expect([first], f"*** {s.nick3} left", step, step, DROP_HINT)
     if not s.wait(lambda: len(s.clients) == 1, c.timeout):
@@ -366,7 +367,7 @@ def _summary(data: bytes) -> str:
 
 
 def _first_difference(expected: bytes, arrived: bytes) -> str:
-    index = next((i for i, (a, b) in enumerate(zip(expected, arrived)) if a != b),
+    index = next((i for i, (a, b) in enumerate(zip(expected, arrived, strict=False)) if a != b),
                  min(len(expected), len(arrived)))
     line = expected.count(b"\n", 0, index)
     return f"{_summary(arrived)}; the first difference is in line {line + 1}"

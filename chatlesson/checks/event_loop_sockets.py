@@ -97,7 +97,8 @@ class SelectLog:
     def count(self, thread: threading.Thread) -> tuple[int, int]:
         """(calls, calls that returned nothing) made by ``thread`` so far."""
         with self._lock:
-            return self.calls.get(thread.ident, 0), self.empty.get(thread.ident, 0)
+            ident = thread.ident or 0  # a thread not started has made no calls
+            return self.calls.get(ident, 0), self.empty.get(ident, 0)
 
 
 @contextlib.contextmanager
@@ -120,8 +121,8 @@ def watch_selectors(log: SelectLog):
             super().close()
 
     Watched.__name__ = Watched.__qualname__ = original.__name__
-    selectors.DefaultSelector = Watched
+    selectors.DefaultSelector = Watched  # type: ignore[misc]  # swapped back below
     try:
         yield log
     finally:
-        selectors.DefaultSelector = original
+        selectors.DefaultSelector = original  # type: ignore[misc]

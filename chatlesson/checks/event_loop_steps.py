@@ -83,8 +83,8 @@ class Room:
     def ready(self, sock, step: str, write: bool = False) -> None:
         """Wait until ``sock`` is ready, as select() would report it (loopback: at once)."""
         self.still_open(sock, step)
-        waiting = ([], [sock], []) if write else ([sock], [], [])
-        if not any(select.select(*waiting, self.c.timeout)):
+        readers, writers = ([], [sock]) if write else ([sock], [])
+        if not any(select.select(readers, writers, [], self.c.timeout)):
             self.c.fail(f"The checker's own data did not arrive while {step}.", status="error",
                         hint="Run the check again; if this happens again, restart the kernel.")
 
@@ -181,7 +181,7 @@ def _read_hint(expected: bytes, arrived: bytes) -> str:
 
 
 def _compare_outboxes(c: Checker, room: Room, expected: bytes, step: str, sent: str) -> None:
-    for (client, peer), got in zip(room.made, room.outboxes()):
+    for (client, peer), got in zip(room.made, room.outboxes(), strict=False):
         if got != expected:
             written = peer.read_available(0.02) if peer.sock.fileno() != -1 else b""
             hint = QUEUE_HINT if written else _read_hint(expected, got)
@@ -512,7 +512,9 @@ def _dropped(c: Checker, room: Room, client, peer: Peer, stayed: list, step: str
         c.fail(f"{room.name(client)} is still in clients after drop ({step}).",
                expected=f"{len(stayed)} clients", arrived=f"{len(room.clients)} clients",
                hint=hint)
-    if len(room.clients) != len(stayed) or any(a is not b for a, b in zip(room.clients, stayed)):
+    kept = room.clients
+    same = len(kept) == len(stayed) and all(a is b for a, b in zip(kept, stayed, strict=False))
+    if not same:
         c.fail(f"drop removed the wrong clients ({step}).",
                expected=", ".join([room.name(x) for x in stayed]) or "no clients",
                arrived=", ".join([room.name(x) for x in room.clients]) or "no clients",

@@ -241,7 +241,7 @@ class ChatPanel(anywidget.AnyWidget):
             return [dict(record) for record in self._records]
 
     def __repr__(self) -> str:
-        where = "%s:%d" % self._address if self._address else "no server"
+        where = "{}:{}".format(*self._address) if self._address else "no server"
         who = self.nick or self._nick_text or "(no nickname)"
         state = "stopped" if self._stopped else self._status
         return f"<ChatPanel {who} {state} {where}>"
@@ -294,9 +294,9 @@ class ChatPanel(anywidget.AnyWidget):
             elif kind == "disconnect":
                 self.disconnect()
             elif kind == "join" and isinstance(content.get("room"), str):
-                if not self.join_room(content["room"]):
-                    self.send({"type": "refused", "view": view, "box": "room",
-                               "text": content["room"]})
+                room = content["room"]
+                if not self.join_room(room):
+                    self.send({"type": "refused", "view": view, "box": "room", "text": room})
         except Exception as exc:  # a traceback here would be lost in the kernel's log
             self._add_line("panel-error", f"-- could not do that: {exc!r}")
 
@@ -488,7 +488,7 @@ class ChatPanel(anywidget.AnyWidget):
 
     def _show_status(self, status: str) -> None:
         self._status = status
-        self._where = "%s:%d" % self._address if self._address else ""
+        self._where = "{}:{}".format(*self._address) if self._address else ""
         self._changed.notify_all()
 
     def _show_room(self) -> None:

@@ -38,7 +38,8 @@ class RoomState:
             self.members = list(message.members)
             self.admins = set(message.admins) & set(self.members)
             return before != (self.room, self.members, self.admins)
-        if event == "joined" and self._here(message) and message.nick not in self.members:
+        if event == "joined" and self._here(message) and message.nick is not None \
+                and message.nick not in self.members:
             self.members.append(message.nick)
             return True
         if event in _REMOVING and self._here(message) and message.nick in self.members:
@@ -57,6 +58,8 @@ class RoomState:
         return message.room is None or message.room == self.room
 
     def _rename(self, old: str | None, new: str | None) -> bool:
+        if new is None:  # a line that only looked like a rename
+            return False
         changed = False
         if old is not None and old == self.nick:
             self.nick = new
