@@ -151,6 +151,7 @@ class ChatRules(Generic[Conn]):
         #: The pinned announcement (shown on join), or None.
         self.pinned: str | None = None
         self.history = history if history is not None else History()
+        confusable_key("")  # read the look-alike table now (~60 ms once), not on a first join
         #: Name -> Command. A copy per instance, so a lesson can swap in its own handler.
         self.commands: dict[str, Command] = {**MEMBER_COMMANDS, **MODERATION_COMMANDS}
         #: The permission check every command goes through (a lesson can swap it too).
