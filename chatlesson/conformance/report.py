@@ -37,7 +37,8 @@ class Result:
         """(label, value) pairs for what was sent, expected and what arrived."""
         if self.status != "failed":
             return []
-        return [("sent", self.sent or "nothing yet"), ("expected", self.expected or "nothing"),
+        return [("sent", _as_text(self.sent) or "nothing yet"),
+                ("expected", _as_text(self.expected) or "nothing"),
                 ("arrived", shown(self.arrived))]
 
     def as_dict(self) -> dict:
@@ -127,3 +128,8 @@ class Report:
                 "<tr><th style='text-align: left'>level</th><th style='text-align: left'>result</th>"
                 "<th style='text-align: left'>check</th></tr>"
                 + "".join(rows) + f"</table><p>{escape(self.summary(timing=False))}</p>")
+
+
+def _as_text(value: bytes | str | None) -> str | None:
+    """What was sent or expected: text as it is, bytes escaped as the report shows them."""
+    return shown(value) if isinstance(value, bytes) else value

@@ -16,7 +16,6 @@ import ssl
 import time
 
 from ..client.chat_client import FingerprintMismatch, tls_wrap
-
 from .probe import CheckFailed, OutOfTime, Probe, exact, like
 
 #: Seconds one step (a connect, a line awaited) may take before the check fails.
@@ -238,10 +237,11 @@ class Run:
         joined: list[Probe] = []
         for name in names:
             newcomer = self.join(name)
+            nick = newcomer.nick or name  # join() sets it; a probe without one never gets here
             for member in joined:
-                member.expect(joined_line(newcomer.nick),
+                member.expect(joined_line(nick),
                               hint="Everyone already in the chat is told who joined: "
-                                   f"'*** {newcomer.nick} joined'.")
+                                   f"'*** {nick} joined'.")
             joined.append(newcomer)
         return joined
 

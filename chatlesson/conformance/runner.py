@@ -10,7 +10,6 @@ from .registry import LEVELS, checks_of
 from .report import Report, Result
 from .run import RUN_BUDGET, STEP_TIMEOUT, Run
 
-
 DEAF_HINT = ("Earlier in this run the server greeted newcomers, and now it does not: its accept "
              "loop probably ended with an exception (look for a traceback in its output: e.g. "
              "send() to a client that has left raises BrokenPipeError) or waits for something. "
