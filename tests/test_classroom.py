@@ -14,7 +14,7 @@ from chatlesson.classroom import Classroom, ClassroomError, Dashboard, ProgressB
 from chatlesson.classroom.board import Entry
 from chatlesson.classroom.joincard import card_for, reach_warning
 from chatlesson.classroom.tls import FingerprintMismatch, certificate_fingerprint, make_self_signed
-from chatlesson.client.chat_client import ChatClient
+from chatlesson.client.chat_client import ChatClient, NicknameRejected
 from chatlesson.server.eventloop import EventLoopServer
 from netutil import DEADLINE, RawClient, wait_until
 
@@ -67,7 +67,7 @@ def test_wrong_admin_guesses_from_students_never_lock_the_instructor_out(classro
 
 def test_mute_and_kick_from_code(classroom):
     with ChatClient(classroom.address, "ada") as ada, ChatClient(classroom.address, "bob") as bob:
-        assert classroom.mute("bob") == ["*** bob was muted by teacher"]
+        assert classroom.mute("bob") == ["*** bob was muted by teacher (for 10 min)"]
         bob.send("can you hear me")
         assert next_message(bob, "!!!").startswith("!!! you are muted")
         classroom.unmute("bob")
@@ -79,13 +79,20 @@ def test_mute_and_kick_from_code(classroom):
 
 
 @several_addresses
-def test_a_ban_refuses_the_banned_address_only_until_unban(classroom):
-    with ChatClient(classroom.address, "cleo", source_address=("127.0.0.7", 0)):
+def test_a_ban_refuses_the_nickname_and_with_whole_host_the_address_until_unban(classroom):
+    with ChatClient(classroom.address, "cleo", source_address=("127.0.0.7", 0)) as cleo:
         classroom.ban("cleo")
+        assert cleo.wait_closed(DEADLINE)
+    with pytest.raises(NicknameRejected, match="banned"):
+        ChatClient(classroom.address, "cleo", source_address=("127.0.0.8", 0))
+    with ChatClient(classroom.address, "dan", source_address=("127.0.0.7", 0)) as dan:
+        classroom.ban("dan", "spam", whole_host=True)  # the whole of 127.0.0.7
+        assert dan.wait_closed(DEADLINE)
     with pytest.raises(ConnectionRefusedError, match="banned"):
-        ChatClient(classroom.address, "cleo2", source_address=("127.0.0.7", 0))
-    with ChatClient(classroom.address, "dan", source_address=("127.0.0.8", 0)):
+        ChatClient(classroom.address, "erin", source_address=("127.0.0.7", 0))
+    with ChatClient(classroom.address, "erin", source_address=("127.0.0.8", 0)):
         pass  # another address still gets in
+    classroom.unban("dan")
     classroom.unban("cleo")
     with ChatClient(classroom.address, "cleo", source_address=("127.0.0.7", 0)):
         pass
@@ -96,15 +103,52 @@ def test_an_action_on_no_one_says_why(classroom):
         classroom.mute("zed")
 
 
-def test_an_announcement_reaches_every_room(classroom):
+def test_an_announcement_is_pinned_for_every_room_and_newcomers(classroom):
     with ChatClient(classroom.address, "ada") as ada, ChatClient(classroom.address, "bob") as bob:
         bob.send("/join games")
         next_message(bob, "You are now in #games")
         assert classroom.announce("break until 11") == 2
         for student in (ada, bob):
-            assert next_message(student, "announcement") == "*** announcement from teacher: break until 11"
+            assert next_message(student, "pinned") == "*** pinned by teacher: break until 11"
+        with ChatClient(classroom.address, "cleo") as cleo:
+            assert next_message(cleo, "pinned") == "*** pinned by teacher: break until 11"
+        classroom.unpin()
         with pytest.raises(ValueError):
             classroom.announce("two\nlines")
+
+
+def test_slow_mode_slows_students_not_the_instructor(classroom):
+    with ChatClient(classroom.address, "ada") as ada:
+        classroom.slow(60)
+        assert classroom.slow_seconds() == 60
+        ada.send("one")
+        ada.send("two")
+        assert next_message(ada, "slow mode is on").startswith("!!! slow mode is on")
+        classroom.say("I am not slowed")
+        classroom.say("nor now")
+        assert next_message(ada, "nor now") == "@teacher: nor now"
+        classroom.slow(0)
+        assert classroom.slow_seconds() == 0
+
+
+def test_look_alike_nicknames_of_the_instructor_are_refused(classroom):
+    for fake in ("te\u0430cher", "Teacher", "\uff54eacher"):  # a Cyrillic a; case; a fullwidth t
+        with RawClient(classroom.address) as mallory:
+            assert mallory.line() == "Hii"
+            mallory.send(fake)
+            assert mallory.line().startswith("!!! "), fake
+
+
+def test_the_transcript_is_saved(classroom, tmp_path):
+    with ChatClient(classroom.address, "ada") as ada:
+        ada.send("for the record")
+        next_message(ada, "for the record")
+        ada.send("/msg teacher a secret")
+        wait_until(lambda: "a secret" in " ".join(classroom.seen()), what="the private message")
+    path = classroom.save_transcript(tmp_path / "class.txt")
+    text = path.read_text(encoding="utf-8")
+    assert "ada: for the record" in text
+    assert "a secret" not in text
 
 
 def test_messages_per_minute_counts_chat_lines_not_commands(classroom):
@@ -119,7 +163,7 @@ def test_the_instructor_speaks_and_sees_the_room(classroom):
     with ChatClient(classroom.address, "ada") as ada:
         ada.send("hello")
         classroom.say("hello ada")
-        assert next_message(ada, "teacher:") == "teacher: hello ada"
+        assert next_message(ada, "teacher:") == "@teacher: hello ada"  # marked: nobody can fake it
         wait_until(lambda: "ada: hello" in classroom.seen(), what="the seat to see ada's line")
 
 
@@ -326,7 +370,7 @@ def test_the_dashboards_buttons_moderate(classroom):
             dashboard.handle_browser_message({"type": "ban", "nick": "nobody"})
             assert dashboard.notice == "no one called nobody is online"
             dashboard.handle_browser_message({"type": "announce", "text": "hello class"})
-            assert next_message(ada, "announcement") == "*** announcement from teacher: hello class"
+            assert next_message(ada, "pinned") == "*** pinned by teacher: hello class"
             dashboard.handle_browser_message({"type": "eval", "code": "1"})  # not ours: ignored
             dashboard.handle_browser_message(["kick", "ada"])
             assert [p["nick"] for p in dashboard.online] == ["teacher", "ada"]

@@ -95,7 +95,7 @@ def test_the_dashboard_moderates_from_the_page(browser, lab):
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         dashboard.screenshot(path=str(SCREENSHOTS / "classroom_dashboard.png"))
         row["bob"].locator(".chatlesson-dash-mute").click()
-        assert next_message(ada, "muted") == "*** bob was muted by teacher"
+        assert next_message(ada, "muted") == "*** bob was muted by teacher (for 10 min)"
         row["bob"].locator(".chatlesson-dash-unmute").wait_for(timeout=WAIT_MS)
         assert "muted" in row["bob"].inner_text()
 
@@ -106,7 +106,7 @@ def test_the_dashboard_moderates_from_the_page(browser, lab):
         box = dashboard.locator(".chatlesson-dash-announce")
         box.fill("quiz in five minutes")
         box.press("Enter")
-        assert next_message(bob, "announcement") == "*** announcement from teacher: quiz in five minutes"
+        assert next_message(bob, "pinned") == "*** pinned by teacher: quiz in five minutes"
         page.locator(".chatlesson-dash-notice", has_text="announced to 2 students").wait_for(timeout=WAIT_MS)
 
         row["bob"].locator(".chatlesson-dash-ban").click()

@@ -5,8 +5,8 @@ from 127.0.0.1 (one JupyterHub: every kernel shares the hub's address); 15 join 
 ``ChatClient`` from 127.0.0.10 ... 127.0.0.24 (a room of laptops). Every one submits a server:
 the package's (both engines), the tutorial's design, lesson 05's, a port where nothing
 listens, or a port of someone else's server at another address. The board must show the right
-grid; the dashboard's buttons must mute, kick and ban. Linux only: other systems do not route
-all of 127.0.0.0/8 to loopback.
+grid; the dashboard's buttons must mute, kick (no instant rejoin) and ban. Linux only: other
+systems do not route all of 127.0.0.0/8 to loopback.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from chatlesson.classroom import Classroom, Dashboard, ProgressBoard
-from chatlesson.client.chat_client import ChatClient
+from chatlesson.client.chat_client import ChatClient, NicknameRejected
 from chatlesson.server.eventloop import EventLoopServer
 from chatlesson.server.threaded import ChatServer
 from chatlesson.ui.panel import ChatPanel
@@ -212,11 +212,13 @@ def test_a_class_of_30_joins_submits_and_is_moderated():
         assert clients["c1"].wait_closed(DEADLINE)
         dashboard.handle_browser_message({"type": "ban", "nick": "c2"})
         assert clients["c2"].wait_closed(DEADLINE)
-        with pytest.raises(ConnectionRefusedError):
-            ChatClient(address, "c2again", source_address=(laptops["c2"], 0))
+        with pytest.raises(NicknameRejected, match="banned"):
+            ChatClient(address, "c2", source_address=(laptops["c3"], 0))  # from any address
+        with pytest.raises(NicknameRejected):  # a kick holds: c1 cannot rejoin at once
+            ChatClient(address, "c1", source_address=(laptops["c1"], 0))
         dashboard.handle_browser_message({"type": "announce", "text": "five minutes left"})
         for panel in panels.values():
-            panel.wait_for("announcement from teacher: five minutes left")
+            panel.wait_for("pinned by teacher: five minutes left")
         terminals["t2"].wait_for("five minutes left")
         for nick, client in clients.items():
             if nick not in ("c1", "c2"):

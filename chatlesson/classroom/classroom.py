@@ -5,9 +5,11 @@
 teacher
 
 The instructor is admin because they own the server's process: their seat joins through an
-in-process call (``server.InstructorSeat``) and is made admin directly, so no password exists
-to guess or to lock. Moderation (``kick``, ``mute``, ``ban`` ...) runs the chat's own admin
-commands from that seat, so students see exactly what an admin's command would show them.
+in-process call (``server.InstructorSeat``) and is made the instructor by ``ChatRules.instructor``
+directly, so no password exists to guess or to lock; the rules then reserve the nickname (and
+its look-alikes) and mark every line the instructor sends (``@teacher: ...``). Moderation
+(``kick``, ``mute``, ``ban``, ``pin``, ``slow`` ...) runs the chat's own admin commands from that
+seat, so students see exactly what an admin's command would show them.
 Every call here runs in the server's loop thread (``EventLoopServer.call``), where the rules
 live, and its lines are sent like any others.
 """
@@ -110,7 +112,7 @@ class Classroom:
         """Everyone who has joined, in joining order: nick, room, host, admin, muted."""
         def look() -> list[dict]:
             return [{"nick": m.nick, "room": m.room, "host": str(host_of(m.address)),
-                     "admin": m.admin, "muted": m.muted, "instructor": who is self.seat}
+                     "admin": m.admin, "muted": m.muted, "instructor": m.instructor}
                     for who, m in self.rules.members.items() if m.nick is not None]
         return self.server.call(look)
 
@@ -142,32 +144,53 @@ class Classroom:
     def kick(self, nick: str, reason: str = "") -> list[str]:
         return self.command(f"/kick {nick} {reason}".rstrip())
 
-    def ban(self, nick: str, reason: str = "") -> list[str]:
-        return self.command(f"/ban {nick} {reason}".rstrip())
+    def ban(self, nick: str, reason: str = "", *, whole_host: bool = False) -> list[str]:
+        """Refuse this nickname (and look-alikes); ``whole_host`` also refuses its address,
+        which on a hub or behind one router is the whole class."""
+        flag = "-host " if whole_host else ""
+        return self.command(f"/ban {flag}{nick} {reason}".rstrip())
 
     def unban(self, nick: str) -> list[str]:
         return self.command(f"/unban {nick}")
 
-    def mute(self, nick: str) -> list[str]:
-        return self.command(f"/mute {nick}")
+    def mute(self, nick: str, duration: str = "") -> list[str]:
+        """Mute, for the chat's default time or ``duration`` ("90", "5m"); holds across a
+        reconnect."""
+        return self.command(f"/mute {nick} {duration}".rstrip())
 
     def unmute(self, nick: str) -> list[str]:
         return self.command(f"/unmute {nick}")
 
     def announce(self, text: str) -> int:
-        """A notice to every member in every room; how many members it went to."""
+        """Pin an announcement: every member in every room sees it now, and each newcomer
+        right after their welcome. Returns how many students it reached."""
         text = text.strip()
         if not text or "\n" in text or "\r" in text:
             raise ValueError("an announcement is one line of text")
+        self.command(f"/pin {text}")
+        return sum(1 for person in self.online() if not person["instructor"])
 
-        def send() -> int:
-            everyone = [who for who, m in self.rules.members.items() if m.nick is not None]
-            out: Outbox[Any] = Outbox()
-            out.send_all(everyone, p.notice(f"announcement from {self.instructor}: {text}"))
-            out.log.append(f"announcement: {text}")
-            self._carry_out(out)
-            return len(everyone) - 1  # not counting the instructor
-        return self.server.call(send)
+    def unpin(self) -> list[str]:
+        return self.command("/unpin")
+
+    def slow(self, seconds: float) -> list[str]:
+        """Slow mode: one line per ``seconds`` for students (0 ends it; admins are exempt)."""
+        if seconds < 0:
+            raise ValueError("seconds must be 0 (off) or more")
+        return self.command(f"/slow {seconds:g}" if seconds else "/slow off")
+
+    def slow_seconds(self) -> float:
+        return self.server.call(lambda: self.rules.slow_seconds)
+
+    def transcript(self) -> str:
+        """The chat so far, every room, as text (private messages are never in it)."""
+        return self.server.call(self.rules.transcript)
+
+    def save_transcript(self, path: str | Path) -> Path:
+        """Write the transcript to ``path`` (UTF-8) and return the path."""
+        path = Path(path)
+        path.write_text(self.transcript(), encoding="utf-8")
+        return path
 
     # --- In the loop's thread ------------------------------------------------------------
 
@@ -187,13 +210,12 @@ class Classroom:
         self._carry_out(self.rules.connect(self.seat, self.seat.address))
         if self.seat not in self.rules.members:
             raise RuntimeError("the chat refused the instructor's seat")
-        self.rules.members[self.seat].bucket = None  # no flood limit for the instructor
+        self._carry_out(self.rules.instructor(self.seat))  # before joining: reserved on join
         out = self.rules.line(self.seat, self.instructor.encode("utf-8"))
         self._carry_out(out)
         if self.rules.nick_of(self.seat) is None:
             refused = [line for _, line in out.sends if line.startswith(p.ERROR_PREFIX)]
             raise ValueError(f"the nickname {self.instructor!r} was refused: {refused}")
-        self.rules.make_admin(self.seat)
 
     def _submit(self, rules: Any, who: Any, args: str, out: Outbox[Any]) -> None:
         """``/submit PORT``: check the server at the sender's own address and that port."""
