@@ -7,6 +7,7 @@ import socket
 import ssl
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -356,8 +357,8 @@ def test_the_terminal_client_and_the_panel_speak_tls(tls_classroom, certificate)
 # --- The dashboard ------------------------------------------------------------------------
 
 
-def test_the_dashboards_buttons_moderate(classroom):
-    dashboard = Dashboard(classroom, interval=None)
+def test_the_dashboards_buttons_moderate(classroom, tmp_path):
+    dashboard = Dashboard(classroom, interval=None, transcripts=tmp_path)
     try:
         with ChatClient(classroom.address, "ada") as ada, ChatClient(classroom.address, "bob") as bob:
             dashboard.refresh()
@@ -371,6 +372,15 @@ def test_the_dashboards_buttons_moderate(classroom):
             assert dashboard.notice == "no one called nobody is online"
             dashboard.handle_browser_message({"type": "announce", "text": "hello class"})
             assert next_message(ada, "pinned") == "*** pinned by teacher: hello class"
+            dashboard.handle_browser_message({"type": "slow", "seconds": 30})
+            assert dashboard._slow == 30 and classroom.slow_seconds() == 30
+            dashboard.handle_browser_message({"type": "slow", "seconds": True})  # not a number
+            dashboard.handle_browser_message({"type": "slow", "seconds": 0})
+            assert classroom.slow_seconds() == 0
+            dashboard.handle_browser_message({"type": "transcript"})
+            saved = Path(dashboard.notice.removeprefix("transcript saved to "))
+            assert saved.parent == tmp_path
+            assert "hello class" in saved.read_text(encoding="utf-8")
             dashboard.handle_browser_message({"type": "eval", "code": "1"})  # not ours: ignored
             dashboard.handle_browser_message(["kick", "ada"])
             assert [p["nick"] for p in dashboard.online] == ["teacher", "ada"]

@@ -107,7 +107,19 @@ def test_the_dashboard_moderates_from_the_page(browser, lab):
         box.fill("quiz in five minutes")
         box.press("Enter")
         assert next_message(bob, "pinned") == "*** pinned by teacher: quiz in five minutes"
-        page.locator(".chatlesson-dash-notice", has_text="announced to 2 students").wait_for(timeout=WAIT_MS)
+        page.locator(".chatlesson-dash-notice", has_text="pinned for 2 students").wait_for(timeout=WAIT_MS)
+
+        dashboard.locator(".chatlesson-dash-slow").select_option("15")
+        assert next_message(ada, "slow mode") == \
+            "*** slow mode: one line per 15 s for members (set by teacher)"
+        dashboard.locator(".chatlesson-dash-slow").select_option("0")
+        assert next_message(ada, "slow mode") == "*** slow mode is off (set by teacher)"
+
+        dashboard.locator(".chatlesson-dash-transcript").click()
+        saved = page.locator(".chatlesson-dash-notice", has_text="transcript saved to")
+        saved.wait_for(timeout=WAIT_MS)
+        path = lab.folder / saved.inner_text().rsplit(" ", 1)[1]
+        assert "quiz in five minutes" in path.read_text(encoding="utf-8")
 
         row["bob"].locator(".chatlesson-dash-ban").click()
         assert bob.wait_closed(DEADLINE)

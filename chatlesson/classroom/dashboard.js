@@ -30,7 +30,18 @@ function render({ model, el }) {
   const rate = make("span", "chatlesson-dash-rate");
   const refresh = button("Refresh", "chatlesson-dash-refresh",
                          () => model.send({ type: "refresh" }));
-  header.append(where, rate, refresh);
+  const slow = make("select", "chatlesson-dash-slow");
+  slow.setAttribute("aria-label", "Slow mode");
+  for (const [seconds, label] of [[0, "Slow mode off"], [5, "Slow: 1 line / 5 s"],
+                                  [15, "Slow: 1 line / 15 s"], [60, "Slow: 1 line / min"]]) {
+    const option = make("option", "", label);
+    option.value = String(seconds);
+    slow.append(option);
+  }
+  slow.addEventListener("change", () => model.send({ type: "slow", seconds: Number(slow.value) }));
+  const save = button("Save transcript", "chatlesson-dash-transcript",
+                      () => model.send({ type: "transcript" }));
+  header.append(where, rate, refresh, slow, save);
 
   const notice = make("div", "chatlesson-dash-notice");
   notice.setAttribute("role", "status");
@@ -40,8 +51,8 @@ function render({ model, el }) {
 
   const announceRow = make("div", "chatlesson-dash-announce-row");
   const announce = make("input", "chatlesson-dash-announce");
-  announce.placeholder = "Announcement to every room";
-  announce.setAttribute("aria-label", "Announcement to every room");
+  announce.placeholder = "Announcement to pin for every room";
+  announce.setAttribute("aria-label", "Announcement to pin for every room");
   const sendAnnouncement = () => {
     const text = announce.value;
     if (!text.trim()) return;
@@ -51,7 +62,7 @@ function render({ model, el }) {
   announce.addEventListener("keydown", (event) => {
     if (event.key === "Enter") sendAnnouncement();
   });
-  announceRow.append(announce, button("Announce", "chatlesson-dash-announce-send", sendAnnouncement));
+  announceRow.append(announce, button("Pin", "chatlesson-dash-announce-send", sendAnnouncement));
 
   const log = make("pre", "chatlesson-dash-log");
   log.setAttribute("aria-label", "What the instructor's seat sees");
@@ -113,6 +124,13 @@ function render({ model, el }) {
     const count = model.get("_rate");
     rate.textContent = `${count} chat line${count === 1 ? "" : "s"} in the last minute`;
     notice.textContent = model.get("_notice");
+    const seconds = String(model.get("_slow"));
+    if (![...slow.options].some((o) => o.value === seconds)) {
+      const option = make("option", "", `Slow: 1 line / ${seconds} s`);  // set from code
+      option.value = seconds;
+      slow.append(option);
+    }
+    if (document.activeElement !== slow) slow.value = seconds;
     const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 24;
     log.textContent = model.get("_log").join("\n");
     if (atBottom) log.scrollTop = log.scrollHeight;
@@ -122,7 +140,7 @@ function render({ model, el }) {
   model.on("change:_online", drawOnline);
   model.on("change:_grid", drawBoard);
   model.on("change:_levels", drawBoard);
-  for (const trait of ["_where", "_rate", "_notice", "_log"]) model.on(`change:${trait}`, drawRest);
+  for (const trait of ["_where", "_rate", "_notice", "_log", "_slow"]) model.on(`change:${trait}`, drawRest);
   return () => root.remove();
 }
 

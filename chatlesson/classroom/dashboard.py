@@ -5,7 +5,9 @@ state is a handful of small synchronised traits, set by ``refresh()``: on demand
 Refresh button), after each action, and every ``interval`` seconds by one thread
 (``chatlesson-dashboard``) that ``close()`` ends. Buttons send messages
 (``{"type": "kick", "nick": ...}``) that ``handle_browser_message`` carries out through the
-``Classroom``, with the instructor's rights, exactly as the methods do from code.
+``Classroom``, with the instructor's rights, exactly as the methods do from code: Mute, Kick
+and Ban per student, the announcement box (pinned), slow mode, Save transcript (a new file in
+``transcripts``, the notebook's folder by default).
 
 The browser is not trusted: a message that is not one of the known kinds, or names no one
 online, changes nothing but the notice line.
@@ -14,6 +16,7 @@ online, changes nothing but the notice line.
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import anywidget
@@ -43,9 +46,12 @@ class Dashboard(anywidget.AnyWidget):
     _levels = traitlets.List(traitlets.Unicode(), list(LEVELS)).tag(sync=True)
     _log = traitlets.List(traitlets.Unicode()).tag(sync=True)
     _notice = traitlets.Unicode("").tag(sync=True)
+    _slow = traitlets.Float(0.0).tag(sync=True)  # slow mode's seconds, 0 when off
 
-    def __init__(self, classroom: Classroom, *, interval: float | None = 2.0) -> None:
+    def __init__(self, classroom: Classroom, *, interval: float | None = 2.0,
+                 transcripts: str | Path = ".") -> None:
         super().__init__(_levels=list(classroom.board.levels))
+        self.transcripts = Path(transcripts)  # where Save transcript writes
         self.add_class("chatlesson-dashboard-widget")
         self.classroom = classroom
         self._lock = threading.Lock()
@@ -84,10 +90,11 @@ class Dashboard(anywidget.AnyWidget):
                 self._online = []
                 return
             online, rate = room.online(), room.messages_per_minute()
-            seen, grid = room.seen(LOG_LINES), room.board.grid()
+            seen, grid, slow = room.seen(LOG_LINES), room.board.grid(), room.slow_seconds()
             with self.hold_sync():
                 self._where = "{}:{}".format(*room.address)
                 self._online, self._rate, self._grid, self._log = online, rate, grid, seen
+                self._slow = slow
 
     def handle_browser_message(self, content: object) -> None:
         """Do what a button asked; the outcome goes to the notice line."""
@@ -103,14 +110,28 @@ class Dashboard(anywidget.AnyWidget):
                 self._notice = f"{nick}: {kind} done"
             elif kind == "announce" and isinstance(content.get("text"), str):
                 count = self.classroom.announce(content["text"])
-                self._notice = f"announced to {count} students"
+                self._notice = f"pinned for {count} students and every newcomer"
+            elif kind == "slow" and isinstance(content.get("seconds"), int | float) \
+                    and not isinstance(content["seconds"], bool):
+                self.classroom.slow(content["seconds"])
+                self._notice = "slow mode " + (f"on: one line per {content['seconds']:g} s"
+                                               if content["seconds"] else "off")
+            elif kind == "transcript":
+                path = self.save_transcript()
+                self._notice = f"transcript saved to {path}"
             else:
                 return
-        except (ClassroomError, ValueError) as exc:
+        except (ClassroomError, ValueError, OSError) as exc:
             self._notice = str(exc)
         except RuntimeError as exc:  # the server stopped meanwhile
             self._notice = f"could not do that: {exc}"
         self.refresh()
+
+    def save_transcript(self) -> Path:
+        """Save the transcript to a new file in ``transcripts``, named by the time."""
+        self.transcripts.mkdir(parents=True, exist_ok=True)
+        name = time.strftime("transcript-%Y%m%d-%H%M%S.txt")
+        return self.classroom.save_transcript(self.transcripts / name)
 
     # --- The refreshing thread ----------------------------------------------------------
 
