@@ -83,15 +83,22 @@ def test_wrong_passwords_lock_out_the_connection():
     assert not rules.is_admin("ada")
 
 
+def test_a_typo_may_be_corrected_at_once():
+    rules = joined(ChatRules(admin_password=PASSWORD, clock=FakeClock()), "ada")
+    say(rules, "ada", "/admin corect horse")
+    assert say(rules, "ada", f"/admin {PASSWORD}").lines_for("ada") == ["*** ada is now an admin"]
+
+
 def test_guesses_are_slowed_down_per_connection_without_counting():
     clock = FakeClock()
     rules = joined(ChatRules(admin_password=PASSWORD, clock=clock), "eve", "ada")
     say(rules, "eve", "/admin one")
+    say(rules, "eve", "/admin two")
     assert only_to(say(rules, "eve", f"/admin {PASSWORD}"), "eve") == (
         f"!!! wait {ADMIN_RETRY_SECONDS:.1f} s before trying /admin again")
     assert say(rules, "ada", f"/admin {PASSWORD}").lines_for("ada") == ["*** ada is now an admin"]
     clock.now += ADMIN_RETRY_SECONDS
-    assert say(rules, "eve", f"/admin {PASSWORD}").lines_for("eve") == ["*** eve is now an admin"]
+    assert only_to(say(rules, "eve", "/admin three"), "eve") == LOCKED  # the wait did not count
 
 
 def test_a_students_wrong_guesses_never_lock_out_others_on_the_same_address():
@@ -144,8 +151,7 @@ def test_kick_announces_to_the_room_then_closes_without_a_left_notice():
     say(rules, "dee", "/join attic")
     out = say(rules, "ada", "/kick bob be nice")
     line = "*** bob was kicked by ada (be nice)"
-    assert out.sends == [("bob", "*** you can join again as bob in 2 min"),
-                         ("ada", line), ("bob", line), ("cy", line)]
+    assert out.sends == [("ada", line), ("bob", line), ("cy", line)]
     assert out.closes == ["bob"]
     message = parse_line(line)
     assert (message.event, message.nick, message.by, message.reason) == ("kicked", "bob", "ada", "be nice")
@@ -188,8 +194,7 @@ def test_kick_in_another_room_tells_that_room_and_the_admin():
     rules = with_admin("bob", "cy")
     say(rules, "bob", "/join attic")
     out = say(rules, "ada", "/kick BOB")
-    assert out.sends == [("bob", "*** you can join again as bob in 2 min"),
-                         ("bob", "*** bob was kicked by ada"), ("ada", "*** bob was kicked by ada")]
+    assert out.sends == [("bob", "*** bob was kicked by ada"), ("ada", "*** bob was kicked by ada")]
 
 
 @pytest.mark.parametrize("command, error", [
@@ -367,7 +372,6 @@ def test_admin_over_the_wire_and_kick_closes_the_connection(admin_server):
         assert bob.line() == "*** ada is now an admin"
         ada.send("/kick bob bye")
         assert ada.messages.get(timeout=5).raw == "*** bob was kicked by ada (bye)"
-        assert bob.line() == "*** you can join again as bob in 2 min"
         assert bob.line() == "*** bob was kicked by ada (bye)"
         assert bob.closed_by_peer()
         assert admin_server.nicks() == ["ada"]
@@ -412,8 +416,9 @@ def test_wrong_password_lockout_over_the_wire(admin_server):
         ada.join("ada")
         eve.join("eve")
         assert ada.line() == "*** eve joined #lobby"
-        eve.send("/admin guess")
-        assert eve.line().startswith("!!! wrong password")
+        for _ in range(2):
+            eve.send("/admin guess")
+            assert eve.line().startswith("!!! wrong password")
         eve.send("/admin guess")
         assert eve.line().startswith("!!! wait ")
         ada.send(f"/admin {PASSWORD}")  # the same address as eve: not locked out

@@ -103,11 +103,8 @@ def _throw_out(rules: Rules, who: Hashable, target: Hashable, what: str, reason:
 
 def kick(rules: Rules, who: Hashable, args: str, out: Out) -> None:
     target, reason = _target(rules, who, args, "kick")
-    seconds = rules.kick_seconds
-    if seconds > 0:
-        rules.penalize(target, "kicked", seconds, rules.joined_nick(who))
-        out.send(target, p.notice(f"you can join again as {rules.joined_nick(target)} "
-                                  f"in {duration_text(seconds)}"))
+    if rules.kick_seconds > 0:  # the student hears how long is left if they come back sooner
+        rules.penalize(target, "kicked", rules.kick_seconds, rules.joined_nick(who))
     _throw_out(rules, who, target, "kicked", reason, out)
 
 

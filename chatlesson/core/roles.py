@@ -12,7 +12,8 @@ commands.
 The password is chosen by whoever starts the server; there is no default.
 Guessing is slowed down per connection, never per address (a class behind
 one router shares an address, and one student's guesses must not lock
-anybody else out): after a wrong password the connection must wait
+anybody else out): a first wrong password (a typo) may be followed at once by
+the right one, but after the second the connection must wait
 ``ADMIN_RETRY_SECONDS`` before its next try is even checked, and after
 ``MAX_ADMIN_FAILURES`` wrong ones ``/admin`` is locked on that connection.
 Reconnecting costs a new handshake, and the connection limits apply to it.
@@ -80,7 +81,8 @@ class AdminGate:
             member.admin_failures = 0
             return True
         member.admin_failures += 1
-        member.admin_retry_at = now + ADMIN_RETRY_SECONDS
+        if member.admin_failures > 1:
+            member.admin_retry_at = now + ADMIN_RETRY_SECONDS
         return False
 
     def tries_left(self, member: Member) -> int:
