@@ -7,17 +7,20 @@ readers) are in test_limits.py, starting and stopping in test_lifecycle.py.
 
 import ast
 import queue
+import re
 import socket
 import struct
 import threading
+import time
 from pathlib import Path
 
 import pytest
 
 import chatlesson.server
 from chatlesson import ChatClient, ChatRules, ChatServer
+from chatlesson.core.flood import DEFAULT_FLOOD_LIMIT
 from chatlesson.core.protocol import MAX_LINE_BYTES
-from netutil import RawClient, server_side_of, wait_until
+from netutil import DEADLINE, RawClient, server_side_of, wait_until
 
 
 @pytest.fixture
@@ -324,6 +327,95 @@ def test_a_failing_callback_loses_that_line_only(server, caplog):
         assert seen.get(timeout=5) == "ada: after"
         assert ada.connected
     assert "on_message failed" in caplog.text
+
+
+# --- One client cannot take the server over ---------------------------------------------
+
+
+class Flooder:
+    """A member who sends ``spam`` lines as fast as it can, and reads all it gets (unparsed)."""
+
+    def __init__(self, address):
+        self.client = RawClient(address)
+        self.client.join("flooder")
+        self.sending = threading.Event()
+        self.sending.set()
+        self.threads = [threading.Thread(target=self._send, daemon=True),
+                        threading.Thread(target=self._drain, daemon=True)]
+        for thread in self.threads:
+            thread.start()
+
+    def _send(self) -> None:
+        burst = b"spam\n" * 1000
+        try:
+            while self.sending.is_set():
+                self.client.sock.sendall(burst)
+        except OSError:
+            pass  # the server has closed us
+
+    def _drain(self) -> None:
+        try:
+            while self.client.sock.recv(1 << 16):
+                pass
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        self.sending.clear()
+        self.client.close()
+        for thread in self.threads:
+            thread.join(DEADLINE)
+
+
+NOT_THE_FLOOD = re.compile(rb"^(?!flooder: )(.*)\n", re.MULTILINE)
+
+
+def lines_except_the_flood(sock: socket.socket, into: queue.Queue) -> None:
+    """Read as fast as loopback allows, keeping every line but the flooder's (None at the end)."""
+    rest = b""
+    try:
+        while data := sock.recv(1 << 20):
+            data = rest + data
+            end = data.rfind(b"\n") + 1
+            data, rest = data[:end], data[end:]
+            for line in NOT_THE_FLOOD.findall(data):
+                into.put(line.decode())
+    except OSError:
+        pass
+    into.put(None)
+
+
+@pytest.mark.parametrize("flood_limit", [DEFAULT_FLOOD_LIMIT, None], ids=["flood-5/10", "flood-off"])
+def test_a_flooder_neither_holds_up_the_others_nor_the_stop(make_server, flood_limit):
+    """Each client's lines are handled in turns, and a flooder's wait in its socket."""
+    server = make_server(flood_limit=flood_limit).start()
+    with RawClient(server.address) as bob:
+        bob.join("bob")
+        flooder = Flooder(server.address)
+        try:
+            bob.line()  # *** flooder joined
+            heard: queue.Queue = queue.Queue()
+            threading.Thread(target=lines_except_the_flood, args=(bob.sock, heard),
+                             daemon=True).start()
+            waits: list[float] = []
+            started = time.monotonic()
+            while (sent := time.monotonic()) < started + 1.0:
+                bob.send(f"ping {len(waits)}")
+                assert heard.get(timeout=DEADLINE) == f"bob: ping {len(waits)}"
+                waits.append(time.monotonic() - sent)
+                # bob stays within his own flood limit: one line every 0.2 s
+                time.sleep(max(0.0, sent + 0.2 - time.monotonic()))
+            print(f"bob's echo while flooded: {len(waits)} pings, slowest {max(waits):.3f} s")
+            assert max(waits) < 0.5, waits
+            stopper = threading.Thread(target=server.stop, daemon=True)
+            asked = time.monotonic()
+            stopper.start()  # the flooder is still sending
+            stopper.join(DEADLINE)
+            took = time.monotonic() - asked
+            print(f"stop() took {took:.3f} s")
+            assert not stopper.is_alive() and took < 5.0, f"stop() took {took:.1f} s"
+        finally:
+            flooder.close()
 
 
 # --- The servers only move bytes ------------------------------------------------------

@@ -8,6 +8,11 @@ the rules what to do. Nothing here decides anything a user could see.
 
 Output is queued, not written at once: the switchboard appends each line to ``out`` and calls
 ``flush`` once per pass of the loop, so a client gets every line of that pass in one write.
+
+Input is handled in turns (``turns.py``): a read with more lines than one turn holds is
+kept in ``waiting``, reading stops, and the next turn comes in the next pass of the loop,
+after every other client's; a flooder's next turn waits until the rules say (its lines
+wait in its own socket meanwhile).
 """
 
 from __future__ import annotations
@@ -15,11 +20,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+from collections import deque
 from typing import TYPE_CHECKING, cast
 
 from ..core.framing import LineBuffer
 from ..core.limits import SlowReader
 from .keepalive import enable_keepalive
+from .turns import Line, next_turn, one_turn
 
 if TYPE_CHECKING:
     from .eventloop_switchboard import Switchboard
@@ -31,8 +38,8 @@ log = logging.getLogger("chatlesson.server")
 class Connection(asyncio.Protocol):
     """One client's transport, its unfinished line, its queued output and its slow-reader watch."""
 
-    __slots__ = ("_watch", "address", "board", "closing", "lines", "number", "out",
-                 "over_soft", "slow", "transport")
+    __slots__ = ("_next", "_watch", "address", "board", "closing", "lines", "number", "out",
+                 "over_soft", "slow", "transport", "waiting")
     transport: asyncio.Transport
 
     def __init__(self, board: Switchboard, number: int) -> None:
@@ -45,6 +52,8 @@ class Connection(asyncio.Protocol):
         self.slow = SlowReader(board.limits, board.rules.clock)
         self.over_soft = False       # more than the soft limit waits in the transport
         self._watch: asyncio.TimerHandle | None = None
+        self.waiting: deque[Line] = deque()  # lines read, not yet handed to the rules
+        self._next: asyncio.Handle | None = None  # the next turn, while reading is paused
 
     def __repr__(self) -> str:
         return f"<Connection {self.number} {self.address}>"
@@ -71,10 +80,22 @@ class Connection(asyncio.Protocol):
         self.board.connected(self)
 
     def data_received(self, data: bytes) -> None:
-        for line in self.lines.feed(data):
+        if self.closing:
+            return  # /quit, a refusal or a kick: what follows is not read
+        lines = self.lines.feed(data)
+        if self._next is not None:  # (a read that was under way as reading paused)
+            self.waiting.extend(lines)
+            return
+        if not one_turn(lines, len(data)):
+            self.waiting.extend(lines)  # more than one turn: the rest waits for the next
+            self._take_turn(paused=False)
+            return
+        board = self.board
+        for line in lines:
+            board.line(self, line)
             if self.closing:
-                return  # /quit, a refusal or a kick: what follows is not read
-            self.board.line(self, line)
+                return
+        self._after_turn(paused=False)
 
     def eof_received(self) -> bool:
         return False  # the peer closed its side: close ours (connection_lost follows)
@@ -83,6 +104,7 @@ class Connection(asyncio.Protocol):
         self.closing = True
         self.out.clear()
         self._stop_watch()
+        self._drop_waiting()
         self.board.lost(self, exc)
 
     def pause_writing(self) -> None:
@@ -93,6 +115,46 @@ class Connection(asyncio.Protocol):
     def resume_writing(self) -> None:
         self.over_soft = False
         self.check_slow()  # back under the soft limit: the SlowReader forgets the episode
+
+    # --- Input, in turns ---------------------------------------------------------
+
+    def _take_turn(self, paused: bool = True) -> None:
+        """Hand the rules one turn's worth of the lines waiting."""
+        self._next = None
+        if self.closing:
+            return
+        board = self.board
+        for line in next_turn(self.waiting):
+            board.line(self, line)
+            if self.closing:
+                self._drop_waiting()
+                return
+        self._after_turn(paused)
+
+    def _after_turn(self, paused: bool) -> None:
+        """Read on, or pause reading until the next turn: soon, or when the rules say.
+
+        ``paused``: reading was paused for this turn (it came from the ``waiting`` lines).
+        """
+        board = self.board
+        at = board.resume_reading_at(self)
+        if at is not None:  # flooding: nothing more from it until its bucket has a token
+            delay = max(0.0, at - board.rules.clock())
+            self._next = board.loop.call_later(delay, self._take_turn)
+        elif self.waiting:  # its next turn, after everyone else's in this pass
+            self._next = board.loop.call_soon(self._take_turn)
+        else:
+            if paused and not self.transport.is_closing():
+                self.transport.resume_reading()
+            return
+        if not paused:
+            self.transport.pause_reading()
+
+    def _drop_waiting(self) -> None:
+        self.waiting.clear()
+        if self._next is not None:
+            self._next.cancel()
+            self._next = None
 
     # --- Output, driven by the switchboard -----------------------------------
 
@@ -111,6 +173,7 @@ class Connection(asyncio.Protocol):
         if self.closing:
             return
         self.closing = True
+        self._drop_waiting()
         if not self.out:
             self.transport.close()
 
@@ -119,6 +182,7 @@ class Connection(asyncio.Protocol):
         self.closing = True
         self.out.clear()
         self._stop_watch()
+        self._drop_waiting()
         self.transport.abort()
 
     # --- The slow-reader watch ------------------------------------------------

@@ -68,6 +68,14 @@ class Switchboard:
             out = self.rules.failed(conn)
         self.carry_out(out)
 
+    def resume_reading_at(self, conn: Connection) -> float | None:
+        """When to hand the rules ``conn``'s next lines (None: now); see ``turns.py``."""
+        try:
+            return self.rules.resume_reading_at(conn)
+        except Exception:
+            log.exception("the chat rules failed on resume_reading_at(%r)", conn)
+            return None
+
     def lost(self, conn: Connection, exc: Exception | None) -> None:
         self.connections.discard(conn)
         if self._all_gone is not None and not self.connections:
