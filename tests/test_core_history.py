@@ -34,14 +34,14 @@ def test_a_late_joiner_sees_the_rooms_last_lines_marked_as_history():
     assert all(parse_line(line).kind == "notice" for line in lines)
 
 
-def test_history_is_per_room_and_off_by_default():
+def test_history_is_per_room_shown_on_join_and_off_by_default():
     rules = joined(ChatRules(history=History(room_lines=5)), "ada", "bob")
     say(rules, "bob", "/join attic")
     say(rules, "bob", "up here")
     say(rules, "ada", "down here")
     rules.connect("cy", ("10.0.0.4", 1))
     say(rules, "cy", "cy")
-    assert say(rules, "cy", "/join attic").lines_for("cy")[1:] == []  # /join shows no history
+    assert say(rules, "cy", "/join attic").lines_for("cy")[1:] == ["*** earlier: bob: up here"]
     rules.connect("dee", ("10.0.0.4", 2))
     assert say(rules, "dee", "dee").lines_for("dee")[1:] == ["*** earlier: ada: down here"]
     plain = joined(ChatRules(), "ada")

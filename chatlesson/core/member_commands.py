@@ -94,6 +94,8 @@ def join(rules: Rules, who: Hashable, args: str, out: Out) -> None:
     rules.history.noted(old, left)
     rules.history.noted(room, joined)
     out.send(who, p.moved(room, rules.listed(room)))
+    for line in rules.history.recent(room):  # what was said there before you came in
+        out.send(who, line)
 
 
 def msg(rules: Rules, who: Hashable, args: str, out: Out) -> None:
