@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from chatlesson import ChatClient, ChatRules, ChatServer
+from chatlesson import ChatClient, ChatRules
 from chatlesson.client.chat_client import NicknameRejected
 from chatlesson.core.protocol import parse_line
 from chatlesson.core.roles import ADMIN_RETRY_SECONDS, MAX_ADMIN_FAILURES, AdminGate
@@ -356,8 +356,9 @@ def test_a_muted_member_who_moves_stays_muted():
 
 
 @pytest.fixture
-def admin_server():
-    with ChatServer(port=0, admin_password=PASSWORD) as running:
+def admin_server(make_server):
+    """A running server with an admin password, of each engine (threads, event loop, uvloop)."""
+    with make_server(admin_password=PASSWORD) as running:
         yield running
 
 
