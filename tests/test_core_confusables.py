@@ -58,3 +58,25 @@ def test_a_member_may_rename_to_a_lookalike_of_their_own_nickname():
     rules = joined(ChatRules(), "bob", "ada")
     say(rules, "bob", "/nick B0B")
     assert rules.nicks() == ["B0B", "ada"]
+
+
+def test_without_the_package_a_built_in_table_still_catches_the_common_lookalikes(monkeypatch):
+    from chatlesson.core import confusables
+
+    real = confusables.resources.files
+
+    def missing(name):
+        if name == "confusable_homoglyphs":
+            raise ModuleNotFoundError(name)
+        return real(name)
+
+    monkeypatch.setattr(confusables.resources, "files", missing)
+    confusables._table.cache_clear()
+    try:
+        assert len(confusables._table()) < 100  # the fallback, not the package's table
+        for a, b in [("teacher", f"te{CYRILLIC_A}cher"), ("teacher", f"{GREEK_TAU}EACHER"),
+                     ("bob1", "bobl"), ("b0b", "bob"), ("mary", "rnary")]:
+            assert confusable_key(a) == confusable_key(b), (a, b)
+        assert skeleton(f"p{CYRILLIC_A}ypal") == "paypal"
+    finally:
+        confusables._table.cache_clear()

@@ -26,9 +26,12 @@ import unicodedata
 from functools import cache
 from importlib import resources
 
-#: Used when ``confusable-homoglyphs`` is not installed: pairs of (look-alike, Latin letter).
-_FALLBACK = ("аaвBеeһhіiјjкKмMнHоoрpсcтTуyхxѕsԁdԛqԝwӏlАAВBЕEЅSІIЈJКKМMНHОOРPСCТTХX"
-             "ΑAΒBΕEΖZΗHΙIΚKΜMΝNΟOΡPΤTΥYΧXοoνvαaɑaℓl")
+#: Used when ``confusable-homoglyphs`` is not installed: (look-alike, prototype) pairs, two
+#: characters at a time (Cyrillic and Greek letters that look Latin, digits that look like
+#: letters), and ``m``, which looks like ``rn``.
+_FALLBACK = ("аaвBеeһhіiјjкKмMнHоoрpсcтTуyхxѕsԁdԛqԝwӏlАAВBЕEЅSІlЈJКKМMНHОOРPСCТTХX"
+             "ΑAΒBΕEΖZΗHΙlΚKΜMΝNΟOΡPΤTΥYΧXοoνvαaɑaℓl0O1lIl|l")
+_FALLBACK_LONGER = [("m", "rn")]
 
 _INVISIBLE = "\u200e\u200f"  # the package wraps right-to-left characters in direction marks
 
@@ -37,7 +40,7 @@ def _load_pairs() -> list[tuple[str, str]]:
     try:
         text = resources.files("confusable_homoglyphs").joinpath("confusables.json").read_text("utf-8")
     except (ModuleNotFoundError, FileNotFoundError):
-        return [(_FALLBACK[i], _FALLBACK[i + 1]) for i in range(0, len(_FALLBACK), 2)]
+        return [(_FALLBACK[i], _FALLBACK[i + 1]) for i in range(0, len(_FALLBACK), 2)] + _FALLBACK_LONGER
     data: dict[str, list[dict[str, str]]] = json.loads(text)
     return [(key.strip(_INVISIBLE), entry["c"].strip(_INVISIBLE))
             for key, entries in data.items() for entry in entries]
