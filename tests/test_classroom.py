@@ -194,6 +194,16 @@ def test_the_join_card_says_what_to_type(classroom):
     assert "WARNING" not in text
 
 
+def test_starting_beyond_loopback_logs_who_can_reach_it(caplog):
+    with caplog.at_level("WARNING", logger="chatlesson.classroom"):
+        with Classroom("127.0.0.1", 0):
+            pass
+        assert caplog.records == []
+        with Classroom("0.0.0.0", 0) as room:  # stopped at once: nobody else has time to join
+            assert "WARNING" in str(room.join_card())
+        assert "every interface" in caplog.text
+
+
 def test_the_join_card_warns_who_can_reach_a_server_beyond_loopback():
     assert "every interface" in reach_warning("0.0.0.0", 5000)
     assert "10.1.2.3" in reach_warning("10.1.2.3", 5000)

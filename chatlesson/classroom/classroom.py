@@ -16,6 +16,7 @@ live, and its lines are sent like any others.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +26,11 @@ from ..core.nicknames import nick_problem
 from ..core.outbox import Outbox
 from ..core.rules import ChatRules, host_of
 from .board import ProgressBoard
-from .joincard import JoinCard, card_for
+from .joincard import JoinCard, card_for, is_loopback, reach_warning
 from .server import ClassroomServer, InstructorSeat
 from .tls import certificate_fingerprint, server_context
+
+log = logging.getLogger("chatlesson.classroom")
 
 
 class ClassroomError(Exception):
@@ -72,6 +75,9 @@ class Classroom:
         except BaseException:
             self.server.stop()
             raise
+        host, port = self.address
+        if not is_loopback(host):  # the card says it too; a log line reaches a terminal as well
+            log.warning("%s", reach_warning(host, port))
         return self
 
     def stop(self) -> None:
