@@ -39,14 +39,20 @@ the connection limits in ``limits.py``, look-alike nicknames in
 room history and the transcript in ``history.py``. Commands change the state
 only through the methods under "Changes" below, never by assigning fields.
 
-For the program that owns the server (the instructor's notebook), beyond the events:
+For the program that owns the server (the instructor's notebook), beyond the events::
 
-    rules.instructor(who)        # make a connection, or a member with no socket, the instructor
+    rules = ChatRules(mute_seconds=600, kick_seconds=120,      # the defaults
+                      history=History(room_lines=20))          # late joiners see 20 lines
+    out = rules.instructor(who)  # make a connection, or a member with no socket, the instructor
     rules.reserve("teacher")     # only the instructor may take that nickname (or a look-alike)
-    rules.pin(text, by) / rules.unpin()    # the announcement everyone sees, and newcomers on join
+    out = rules.pin(text, by)    # the announcement everyone sees now, and newcomers on join
+    rules.unpin()
     rules.slow_seconds = 10      # slow mode: one line per 10 s for members (admins exempt)
     rules.transcript()           # the chat so far, as text, for the caller to save
     rules.reopen()               # after shutdown(), accept newcomers again (a restart)
+
+Each ``Member`` says ``instructor``, ``admin``, ``muted`` and ``muted_until`` (a clock time)
+for a dashboard to show.
 """
 
 from __future__ import annotations
