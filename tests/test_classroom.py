@@ -316,6 +316,15 @@ def test_over_tls_a_student_who_checks_the_fingerprint_chats(tls_classroom, cert
         assert next_message(bob, "ada:") == "ada: over TLS"
 
 
+def test_over_tls_with_asyncios_own_loop_too(certificate):
+    cert, key = certificate
+    fingerprint = certificate_fingerprint(cert)
+    with Classroom("127.0.0.1", 0, certfile=cert, keyfile=key, use_uvloop=False) as room, \
+            ChatClient(room.address, "ada", fingerprint=fingerprint) as ada:
+        ada.send("plain asyncio")
+        assert next_message(ada, "ada:") == "ada: plain asyncio"
+
+
 def test_over_tls_a_wrong_fingerprint_is_refused_before_anything_is_sent(tls_classroom):
     with pytest.raises(FingerprintMismatch, match="do not send anything"):
         ChatClient(tls_classroom.address, "ada", fingerprint="00" * 32)
