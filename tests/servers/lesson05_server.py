@@ -28,11 +28,16 @@ def make_server_socket():
 
 
 # --- from the lesson -------------------------------------------------------------
+# Changed from lesson 02: a client whose connection broke is skipped, so one vanished client
+# cannot end the accept loop or another client's handle thread; its own handle removes it.
 def broadcast(clients, message):
-    """Send one line of text to every client in the list."""
+    """Send one line of text to every client in the list; skip one that has vanished."""
     data = (message + "\n").encode("utf-8")
-    for client in clients:
-        client.sendall(data)
+    for client in list(clients):            # a copy: a handle thread may remove someone meanwhile
+        try:
+            client.sendall(data)
+        except OSError:                     # BrokenPipeError, ConnectionResetError, ...
+            pass                            # its handle thread sees it in recv() and removes it
 
 def handle(client):
     """Serve one client: broadcast each line it sends, until it goes away."""
