@@ -45,7 +45,8 @@ class Connection:
         self._on_too_slow = on_too_slow
         self._chunks: deque[bytes] = deque()
         self._pending = 0
-        self._closing = False  # no more lines will be queued
+        self._closing = False  # no more lines will be queued (nor read)
+        self._closing_event = threading.Event()  # set with _closing: wakes a reader that waits
         #: Over the soft limit after the last ``enqueue``: the server must keep time for it.
         self.over_soft = False
         self._ready = threading.Condition()  # guards the four fields above and the slow reader
@@ -55,6 +56,15 @@ class Connection:
 
     def __repr__(self) -> str:
         return f"<Connection {self.number} {self.address}>"
+
+    @property
+    def closing(self) -> bool:
+        """True once the connection is ending (stop(), /quit, a kick): its reader stops reading."""
+        return self._closing
+
+    def wait_closing(self, timeout: float) -> bool:
+        """Wait ``timeout`` seconds, or less if the connection starts closing; True if it has."""
+        return self._closing_event.wait(timeout)
 
     @property
     def pending(self) -> int:
@@ -87,28 +97,31 @@ class Connection:
     def close_after_flush(self) -> None:
         """Send what is queued, then end the connection (its reader wakes up)."""
         with self._ready:
-            self._closing = True
-            self._ready.notify()
+            self._close_queue()
         self._shutdown(socket.SHUT_RD)
 
     def abort(self) -> None:
         """End the connection now, dropping whatever is queued."""
         with self._ready:
-            self._closing = True
+            self._close_queue()
             self._chunks.clear()
-            self._ready.notify()
         self._shutdown(socket.SHUT_RDWR)
 
     def finish(self) -> None:
         """Called once by the reader thread at the very end: flush, join the writer, close."""
         with self._ready:
-            self._closing = True
-            self._ready.notify()
+            self._close_queue()
         self._writer.join(FLUSH_TIMEOUT)
         if self._writer.is_alive():
             self.abort()
             self._writer.join()
         self.sock.close()
+
+    def _close_queue(self) -> None:
+        """No more lines in or out (lock held): the writer flushes and ends, the reader stops."""
+        self._closing = True
+        self._closing_event.set()
+        self._ready.notify()
 
     def _shutdown(self, how: int) -> None:
         try:

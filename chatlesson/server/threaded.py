@@ -11,6 +11,9 @@ What changed from the tutorial, and why:
   client that never answers ``Hii`` cannot stop others from joining.
 * Bytes are split into lines (``LineBuffer``) before decoding, so messages
   survive TCP splitting and joining them, and multi-byte UTF-8 characters.
+* A client's lines go to the rules in turns (``turns.py``), the lock let go
+  between turns, and a flooder is not read again until the rules say
+  (``resume_reading_at``): one client cannot hold the lock for long.
 * All chat state lives in ``ChatRules`` and is changed under one lock, and
   lines are queued to every recipient under that lock: everyone sees the
   same order, and a disconnect is announced exactly once.
@@ -38,6 +41,7 @@ import selectors
 import socket
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 
 from ..core.flood import DEFAULT_FLOOD_LIMIT, FloodLimit
@@ -49,6 +53,7 @@ from ..core.rules import ChatRules
 from .connection import Connection
 from .keepalive import enable_keepalive
 from .listening import listening_socket
+from .turns import Line, next_turn
 
 RECV_SIZE = 64 * 1024
 ACCEPT_RETRY_DELAY = 0.1  # seconds to wait after accept() failed for a reason other than stop()
@@ -287,19 +292,18 @@ class ChatServer:
             raise
 
     def _handle(self, conn: Connection) -> None:
-        """The tutorial's ``handle``: read lines until the client goes away."""
+        """The tutorial's ``handle``: read lines until the client goes away or is let go."""
         lines = LineBuffer()
+        waiting: deque[Line] = deque()  # lines read, not yet handed to the rules
         reason = None
         try:
             while True:
                 data = conn.sock.recv(RECV_SIZE)
                 if not data:
                     break  # an empty read means the other side closed (or we shut it)
-                received = lines.feed(data)
-                if received:
-                    with self._lock:
-                        for line in received:
-                            self._deliver(self._line(conn, line))
+                waiting.extend(lines.feed(data))
+                while waiting:
+                    self._take_turn(conn, waiting)
         except OSError:  # reset, or keepalive found the peer gone (TimeoutError)
             reason = CONNECTION_LOST
         finally:
@@ -310,6 +314,16 @@ class ChatServer:
             conn.finish()
             with self._lock:
                 self._readers.discard(threading.current_thread())
+
+    def _take_turn(self, conn: Connection, waiting: deque[Line]) -> None:
+        """Hand the rules one turn of ``conn``'s lines; if it floods, wait until they say."""
+        with self._lock:
+            for line in next_turn(waiting):
+                self._deliver(self._line(conn, line))
+            resume_at = self._ask_time(self.rules.resume_reading_at, conn)
+            wait = None if resume_at is None else resume_at - self.rules.clock()
+        if wait is not None and wait > 0:
+            conn.wait_closing(wait)  # its lines wait in its socket; stop() or a kick wakes us
 
     # --- Asking the rules and carrying out their answer (lock held) ---------
 
@@ -327,6 +341,13 @@ class ChatServer:
         except Exception:
             log.exception("the chat rules failed on %s%r", event.__name__, args)
             return Outbox()
+
+    def _ask_time(self, question: Callable[..., float | None], *args) -> float | None:
+        try:
+            return question(*args)
+        except Exception:
+            log.exception("the chat rules failed on %s%r", question.__name__, args)
+            return None
 
     def _deliver(self, out: Outbox) -> None:
         """Carry out what the rules decided. Called with ``self._lock`` held."""
