@@ -3,10 +3,12 @@
 import asyncio
 import socket
 import threading
+import time
 
 import pytest
 
-from chatlesson import ChatClient
+from chatlesson import ChatClient, ChatRules
+from chatlesson.server.turns import LINES_PER_TURN
 from netutil import DEADLINE, RawClient, open_resources, wait_until
 
 
@@ -92,3 +94,64 @@ def test_start_and_stop_inside_a_running_event_loop_as_in_a_notebook(make_server
 
     assert asyncio.run(cell()) is False
     wait_until(lambda: set(threading.enumerate()) <= threads, what="every thread to end")
+
+
+class RulesThatCount(ChatRules):
+    """Counts the lines handed to the rules once ``shutdown()`` has been called."""
+
+    def __init__(self, **options) -> None:
+        super().__init__(**options)
+        self.shut_down = False
+        self.lines_after_shutdown = 0
+
+    def shutdown(self):
+        self.shut_down = True
+        return super().shutdown()
+
+    def line(self, who, data):
+        if self.shut_down:
+            self.lines_after_shutdown += 1
+        return super().line(who, data)
+
+
+def test_stop_reads_no_more_from_a_client_that_keeps_sending(make_server):
+    """Once stop() has said goodbye a server reads nothing more, so a sender cannot hold it up."""
+    rules = RulesThatCount(flood_limit=None)
+    server = make_server(rules=rules).start()
+    with RawClient(server.address) as sender:
+        sender.join("sender")
+        sending = threading.Event()
+
+        def send() -> None:
+            burst = b"more\n" * 10_000
+            try:
+                while True:
+                    sender.sock.sendall(burst)
+                    sending.set()
+            except OSError:
+                pass  # the server has closed us
+
+        def drain() -> None:
+            try:
+                while sender.sock.recv(1 << 16):
+                    pass
+            except OSError:
+                pass
+
+        threads = [threading.Thread(target=send, daemon=True),
+                   threading.Thread(target=drain, daemon=True)]
+        for thread in threads:
+            thread.start()
+        assert sending.wait(DEADLINE)
+        stopper = threading.Thread(target=server.stop, daemon=True)
+        asked = time.monotonic()
+        stopper.start()
+        stopper.join(DEADLINE)
+        took = time.monotonic() - asked
+        assert not stopper.is_alive(), "stop() waits for a client that keeps sending"
+        sender.close()
+        for thread in threads:
+            thread.join(DEADLINE)
+    print(f"stop() took {took:.3f} s; lines read after the goodbye: {rules.lines_after_shutdown}")
+    assert rules.lines_after_shutdown <= LINES_PER_TURN  # at most the turn under way
+    assert took < 5.0

@@ -14,6 +14,7 @@ What changed from the tutorial, and why:
 * A client's lines go to the rules in turns (``turns.py``), the lock let go
   between turns, and a flooder is not read again until the rules say
   (``resume_reading_at``): one client cannot hold the lock for long.
+  Once its connection is closing, a reader reads no more.
 * All chat state lives in ``ChatRules`` and is changed under one lock, and
   lines are queued to every recipient under that lock: everyone sees the
   same order, and a disconnect is announced exactly once.
@@ -297,12 +298,12 @@ class ChatServer:
         waiting: deque[Line] = deque()  # lines read, not yet handed to the rules
         reason = None
         try:
-            while True:
+            while not conn.closing:  # closing: stop(), /quit, a kick; what follows is not read
                 data = conn.sock.recv(RECV_SIZE)
                 if not data:
                     break  # an empty read means the other side closed (or we shut it)
                 waiting.extend(lines.feed(data))
-                while waiting:
+                while waiting and not conn.closing:
                     self._take_turn(conn, waiting)
         except OSError:  # reset, or keepalive found the peer gone (TimeoutError)
             reason = CONNECTION_LOST
@@ -320,6 +321,8 @@ class ChatServer:
         with self._lock:
             for line in next_turn(waiting):
                 self._deliver(self._line(conn, line))
+                if conn.closing:
+                    return
             resume_at = self._ask_time(self.rules.resume_reading_at, conn)
             wait = None if resume_at is None else resume_at - self.rules.clock()
         if wait is not None and wait > 0:
