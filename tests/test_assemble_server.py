@@ -137,6 +137,13 @@ def test_a_server_that_dies_at_once_shows_why(tmp_path):
             pass
     assert "did not say where it listens" in str(error.value)
     assert "OSError: no socket for you" in str(error.value)
+    # From the notebook or with --check: the same words, no traceback of the checker's own.
+    done = subprocess.run([sys.executable, "-m", "chatlesson.conformance.assemble", str(folder),
+                           "-o", str(tmp_path / "again.py"), "--check"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and done.stderr == ""
+    assert "again.py did not say where it listens" in done.stdout
+    assert done.stdout.rstrip().endswith("OSError: no socket for you")
 
 
 # --- unfinished notebooks: a message, not a traceback ---------------------------------------

@@ -341,11 +341,19 @@ def running(path: str | Path, timeout: float = 20.0):
 
 
 def check_my_server(path: str | Path = "my_server.py", level: str = "tutorial", tag: str | None = None):
-    """Start the script, run ``check_server`` on it (the table), stop it; returns the Report."""
+    """Start the script, run ``check_server`` on it (the table), stop it; returns the Report.
+
+    A script that does not start is the student's mistake, not the checker's: it is reported
+    with what the script printed (its traceback), and None is returned.
+    """
     from .notebook import check_server
 
-    with running(path) as port:
-        return check_server("127.0.0.1", port, level=level, tag=tag)
+    try:
+        with running(path) as port:
+            return check_server("127.0.0.1", port, level=level, tag=tag)
+    except RuntimeError as why:
+        print(why)
+        return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -362,7 +370,8 @@ def main(argv: list[str] | None = None) -> int:
     if path is None:
         return 1
     if args.check:
-        return 0 if check_my_server(path).passed else 1
+        report = check_my_server(path)
+        return 0 if report is not None and report.passed else 1
     return 0
 
 
