@@ -16,6 +16,7 @@ import time
 import pytest
 
 from chatlesson.core.limits import Limits
+from chatlesson.core.rules import ChatRules
 from netutil import DEADLINE, RawClient, wait_until
 
 
@@ -135,6 +136,40 @@ def test_without_a_handshake_deadline_a_quiet_client_stays(make_server):
             assert ada.line() == "ada: hello"
             quiet.send("quiet")
             assert quiet.line().startswith("*** Welcome, quiet!")
+
+
+class RulesWithABug(ChatRules):
+    """Rules whose first ``expire()`` raises, and whose ``shutdown()`` always does."""
+
+    def __init__(self, **options) -> None:
+        super().__init__(**options)
+        self.expires = 0
+
+    def expire(self):
+        self.expires += 1
+        if self.expires == 1:
+            raise RuntimeError("a bug in expire")
+        return super().expire()
+
+    def shutdown(self):
+        raise RuntimeError("a bug in shutdown")
+
+
+def test_a_bug_in_the_rules_turns_neither_the_deadline_nor_the_stop_off(make_server, caplog):
+    rules = RulesWithABug(limits=Limits(handshake_seconds=0.3))
+    server = make_server(rules=rules).start()
+    with RawClient(server.address) as first, RawClient(server.address) as second:
+        assert first.line() == "Hii" and second.line() == "Hii"
+        for staller in (first, second):  # expire() is asked again after its bug
+            assert staller.line() == "!!! no nickname within 0.3 seconds; goodbye"
+            assert staller.closed_by_peer()
+        with RawClient(server.address) as ada:
+            ada.join("ada")
+            server.stop()  # no goodbye from the rules, but everyone is closed all the same
+            assert ada.closed_by_peer()
+    assert not server.running
+    assert rules.expires >= 2
+    assert "a bug in expire" in caplog.text and "a bug in shutdown" in caplog.text
 
 
 # --- Slow readers ---------------------------------------------------------------

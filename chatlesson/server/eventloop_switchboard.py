@@ -15,7 +15,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
+from typing import Any
 
 from ..core.framing import LineTooLong
 from ..core.outbox import Outbox
@@ -65,7 +66,7 @@ class Switchboard:
             out = self.rules.line(conn, line)
         except Exception:
             log.exception("the chat rules failed on a line from %r", conn)
-            out = self.rules.failed(conn)
+            out = self._ask(self.rules.failed, conn)
         self.carry_out(out)
 
     def resume_reading_at(self, conn: Connection) -> float | None:
@@ -80,16 +81,20 @@ class Switchboard:
         self.connections.discard(conn)
         if self._all_gone is not None and not self.connections:
             self._all_gone.set()
-        try:
-            out = self.rules.disconnect(conn, None if exc is None else CONNECTION_LOST)
-        except Exception:
-            log.exception("the chat rules failed on the end of %r", conn)
-            return
-        self.carry_out(out)
+        self.carry_out(self._ask(self.rules.disconnect, conn,
+                                 None if exc is None else CONNECTION_LOST))
 
     def too_slow(self, conn: Connection) -> None:
         conn.abort()
-        self.carry_out(self.rules.too_slow(conn))
+        self.carry_out(self._ask(self.rules.too_slow, conn))
+
+    def _ask(self, event: Callable[..., Outbox], *args: Any) -> Outbox:
+        """A bug in the rules is logged and costs that event's lines, never the server."""
+        try:
+            return event(*args)
+        except Exception:
+            log.exception("the chat rules failed on %s%r", event.__name__, args)
+            return Outbox()
 
     # --- Carrying out the rules' decisions ---------------------------------
 
@@ -141,8 +146,10 @@ class Switchboard:
 
     def _expire(self) -> None:
         self._expiry = self._expiry_at = None
-        self.carry_out(self.rules.expire())
-        self._arm_expiry()
+        try:
+            self.carry_out(self._ask(self.rules.expire))
+        finally:
+            self._arm_expiry()  # even after a bug: the deadline must not be off for good
 
     # --- Stopping ---------------------------------------------------------------
 
@@ -153,7 +160,7 @@ class Switchboard:
         if self._expiry is not None:
             self._expiry.cancel()
         self._all_gone = asyncio.Event()
-        self.carry_out(self.rules.shutdown())
+        self.carry_out(self._ask(self.rules.shutdown))
         for conn in list(self.connections):
             conn.close_after_flush()  # also those the rules had already forgotten
         self.flush()
