@@ -172,11 +172,7 @@ class EventLoopServer:
 
     def _reopen_rules(self) -> None:
         """Rules that saw ``shutdown()`` refuse newcomers: let them in again on a restart."""
-        reopen = getattr(self.rules, "reopen", None)
-        if reopen is not None:
-            reopen()
-        elif getattr(self.rules, "_shut_down", False):  # TODO(issue 9): until ChatRules.reopen()
-            self.rules._shut_down = False
+        self.rules.reopen()
 
     def serve_forever(self) -> None:
         """Start if needed and block until ``stop()`` (for the command line)."""
