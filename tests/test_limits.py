@@ -17,7 +17,7 @@ import pytest
 
 from chatlesson.core.limits import Limits
 from chatlesson.core.rules import ChatRules
-from netutil import DEADLINE, RawClient, wait_until
+from netutil import DEADLINE, RawClient, server_side_of, wait_until
 
 
 def refused_with(client: RawClient, start: str) -> str:
@@ -273,11 +273,25 @@ class LineCollector(threading.Thread):
             self.lines.append(f"<{gone!r}>")
 
 
+def small_send_buffer(client: RawClient) -> None:
+    """Shrink the server's kernel send buffer for this client (Linux grows it to megabytes,
+    which would hold a whole burst out of the slow-reader rule's sight): what the server sends
+    faster than the client reads then waits in the server, over the soft limit."""
+    try:
+        with server_side_of(client.sock) as theirs:
+            theirs.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 32 * 1024)
+    except pytest.skip.Exception:
+        pass  # no psutil, or no descriptors to be had: the burst still has to arrive whole
+
+
 def test_a_fast_reader_is_never_cut_off_when_one_sender_bursts_4_mb(make_server):
-    """Default limits, flood control off: the burst goes past the soft limit only briefly."""
-    with make_server(flood_limit=None) as server:
+    """Flood control off: the burst takes both readers far over a small soft limit (megabytes
+    wait in the server), but never for the soft time, so no one is cut off."""
+    limits = Limits(soft_pending_bytes=16 * 1024, soft_seconds=8.0)
+    with make_server(flood_limit=None, limits=limits) as server:
         with RawClient(server.address) as reader, RawClient(server.address) as sender:
             reader.join("reader"), sender.join("sender"), reader.line()
+            small_send_buffer(reader), small_send_buffer(sender)
             lines = [f"{n:06d} " + "b" * 993 for n in range(4096)]  # 1000 bytes each, 4 MB
             expected = [f"sender: {line}" for line in lines]
             collectors = [LineCollector(c, expected[-1]) for c in (reader, sender)]
@@ -295,17 +309,45 @@ def test_a_fast_reader_is_never_cut_off_when_one_sender_bursts_4_mb(make_server)
             assert server.nicks() == ["reader", "sender"]
 
 
+#: More than the kernel buffers between the server and a stalled member hold (2.7 MB on Linux
+#: with a 4 KiB receive buffer), so that the rest waits in the server, over the soft limit.
+NAP_BYTES = 4 * 1024 * 1024
+
+
+def as_client(sock: socket.socket) -> RawClient:
+    """A RawClient reading from a socket made elsewhere."""
+    sock.settimeout(DEADLINE)
+    client = RawClient.__new__(RawClient)
+    client.sock, client.timeout, client._buffer = sock, DEADLINE, b""
+    return client
+
+
 def test_a_client_that_drains_again_before_the_soft_time_is_kept(make_server):
-    """Over the soft limit for a moment, then reading again: not too slow."""
+    """Over the soft limit while it naps, then reading again in time: not too slow."""
     limits = Limits(soft_pending_bytes=16 * 1024, soft_seconds=30)
     with make_server(flood_limit=None, limits=limits) as server:
-        with RawClient(server.address) as napper, RawClient(server.address) as talker:
-            napper.join("napper"), talker.join("talker"), napper.line()
-            line = "n" * 2000
-            for _ in range(600):  # 1.2 MB while the napper reads nothing
-                talker.send(line)
-                assert talker.line() == "talker: " + line
-            assert napper.lines(600) == ["talker: " + line] * 600
+        with as_client(stalled_member(server, "napper")) as napper, \
+                RawClient(server.address) as talker:
+            talker.join("talker")
+            left, sent, _ = talk_until_left(talker, "napper", max_bytes=NAP_BYTES)
+            assert left is None, left
             talker.send("done")
-            assert napper.line() == "talker: done"
+            heard = napper.until(lambda line: line == "talker: done")
+            assert heard[:3] == ["Hii", heard[1], "*** talker joined #lobby"]
+            assert heard[3:-1] == ["talker: " + "z" * 2000] * (sent // 2001)
             assert server.nicks() == ["napper", "talker"]
+
+
+def test_the_same_nap_with_a_short_soft_time_is_cut_off(make_server):
+    """The twin of the test above: its nap does take the napper over the soft limit."""
+    limits = Limits(soft_pending_bytes=16 * 1024, soft_seconds=0.3)
+    with make_server(flood_limit=None, limits=limits) as server:
+        with as_client(stalled_member(server, "napper")) as napper, \
+                RawClient(server.address) as talker:
+            talker.join("talker")
+            left, _, _ = talk_until_left(talker, "napper", max_bytes=NAP_BYTES)
+            if left is None:  # all sent before the soft time ran out: the timer cuts it off
+                left = talker.line()
+            assert left == "*** napper left #lobby (too slow: stopped reading)"
+            assert napper.closed_by_peer()
+            assert server.nicks() == ["talker"]
