@@ -175,6 +175,9 @@ def test_a_flood_limit_of_rate_and_burst_is_honoured_on_both_engines(run_server,
     ("--handshake-seconds", "0", "a number of seconds above 0, or off"),
     ("--dead-peer-seconds", "off", "a number of seconds above 0"),
     ("--engine", "gevent", "invalid choice: 'gevent'"),
+    ("--port", "99999", "a port number from 0 to 65535"),
+    ("--port", "-1", "a port number from 0 to 65535"),
+    ("--port", "http", "a port number from 0 to 65535"),
 ])
 def test_bad_options_are_refused_with_a_message_that_says_what_to_give(option, value, complaint):
     proc = Process(str(BIN / "chatlesson-server"), option, value)

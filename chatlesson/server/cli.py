@@ -36,6 +36,18 @@ def flood_limit(text: str) -> FloodLimit | None:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def port_number(text: str) -> int:
+    """``--port``: 0 to 65535 (a number outside makes the OS raise OverflowError, a traceback)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a port number from 0 to 65535 "
+                                         "(0 picks a free one)")
+    return value
+
+
 def count_or_off(text: str) -> int | None:
     """A limit on connections: a whole number of at least 1, or off (no limit)."""
     if text.strip().lower() == "off":
@@ -78,7 +90,7 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="chatlesson-server", description=main.__doc__)
     p.add_argument("--host", default=DEFAULT_HOST,
                    help="address to listen on (default %(default)s; 0.0.0.0 means every interface)")
-    p.add_argument("--port", type=int, default=DEFAULT_PORT,
+    p.add_argument("--port", type=port_number, default=DEFAULT_PORT,
                    help="port to listen on (default %(default)s; 0 picks a free one)")
     p.add_argument("--admin-password", default=os.environ.get(ADMIN_PASSWORD_VARIABLE),
                    help=f"the password for /admin (better: set {ADMIN_PASSWORD_VARIABLE}, which "
