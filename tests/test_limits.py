@@ -18,6 +18,7 @@ import pytest
 from chatlesson.core.limits import Limits
 from chatlesson.core.rules import ChatRules
 from netutil import DEADLINE, RawClient, server_side_of, wait_until
+from rulesutil import FakeClock
 
 
 def refused_with(client: RawClient, start: str) -> str:
@@ -351,3 +352,20 @@ def test_the_same_nap_with_a_short_soft_time_is_cut_off(make_server):
             assert left == "*** napper left #lobby (too slow: stopped reading)"
             assert napper.closed_by_peer()
             assert server.nicks() == ["talker"]
+
+
+def test_the_soft_time_is_kept_by_the_rules_clock(make_server):
+    """Every engine times a slow reader with the clock its rules were given (tests move it)."""
+    clock = FakeClock(100.0)
+    limits = Limits(soft_pending_bytes=16 * 1024, soft_seconds=60)
+    rules = ChatRules(clock=clock, flood_limit=None, limits=limits)
+    with make_server(rules=rules) as server:
+        with as_client(stalled_member(server, "napper")), RawClient(server.address) as talker:
+            talker.join("talker")
+            left, _, _ = talk_until_left(talker, "napper", max_bytes=NAP_BYTES)
+            assert left is None, "cut off although the rules' clock had not moved"
+            clock.now += 61  # the soft time has passed by the rules' clock: the next line tells
+            talker.send("one more")
+            heard = talker.until(lambda line: line.startswith("*** napper left"))
+            assert heard[-1] == "*** napper left #lobby (too slow: stopped reading)"
+            assert heard[:-1] in ([], ["talker: one more"]), heard

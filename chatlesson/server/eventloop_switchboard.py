@@ -20,7 +20,7 @@ from typing import Any
 
 from ..core.framing import LineTooLong
 from ..core.outbox import Outbox
-from ..core.protocol import CONNECTION_LOST
+from ..core.protocol import CONNECTION_LOST, encode_line
 from ..core.rules import ChatRules
 from .eventloop_connection import Connection
 
@@ -105,7 +105,7 @@ class Switchboard:
         text = data = None
         for conn, line in out.sends:
             if line is not text:  # a broadcast is one str sent to many: encode it once
-                text, data = line, (line + "\n").encode()
+                text, data = line, encode_line(line)
             pending = conn.out
             if not pending:
                 if conn.closing:

@@ -41,7 +41,6 @@ import logging
 import selectors
 import socket
 import threading
-import time
 from collections import deque
 from collections.abc import Callable
 
@@ -87,7 +86,7 @@ class ChatServer:
             rules = ChatRules(admin_password=admin_password, flood_limit=flood_limit,
                               limits=limits or DEFAULT_LIMITS)
         self.rules = rules
-        self.limits: Limits = getattr(rules, "limits", DEFAULT_LIMITS)
+        self.limits: Limits = rules.limits
         self._lock = threading.Lock()  # guards self.rules, self._connections and self._watched
         self._connections: set[Connection] = set()
         self._watched: set[Connection] = set()  # over the soft limit: the accept loop keeps time
@@ -237,7 +236,7 @@ class ChatServer:
             deadline = self.rules.next_deadline()
             if deadline is not None:
                 waits.append(deadline - self.rules.clock())
-            now = time.monotonic()
+            now = self.rules.clock()
             for conn in self._watched:
                 recheck = conn.recheck_at()
                 if recheck is not None:
@@ -273,7 +272,7 @@ class ChatServer:
             enable_keepalive(sock, self.limits.dead_peer_seconds)
         except OSError as exc:  # a system without these options: serve anyway
             log.warning("cannot enable keepalive for %s:%d: %s", *address[:2], exc)
-        conn = Connection(sock, address, next(self._numbers), SlowReader(self.limits),
+        conn = Connection(sock, address, next(self._numbers), SlowReader(self.limits, self.rules.clock),
                           self._too_slow_while_draining)
         reader = threading.Thread(target=self._handle, args=(conn,), daemon=True,
                                   name=f"chatlesson-client-{conn.number}")
