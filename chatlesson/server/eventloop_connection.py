@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, cast
 from ..core.framing import LineBuffer
 from ..core.limits import SlowReader
 from .keepalive import enable_keepalive
-from .turns import Line, next_turn, one_turn
+from .turns import BYTES_PER_TURN, LINES_PER_TURN, Line, next_turn
 
 if TYPE_CHECKING:
     from .eventloop_switchboard import Switchboard
@@ -86,7 +86,7 @@ class Connection(asyncio.Protocol):
         if self._next is not None:  # (a read that was under way as reading paused)
             self.waiting.extend(lines)
             return
-        if not one_turn(lines, len(data)):
+        if len(lines) > LINES_PER_TURN or len(data) > BYTES_PER_TURN:
             self.waiting.extend(lines)  # more than one turn: the rest waits for the next
             self._take_turn(paused=False)
             return

@@ -34,8 +34,3 @@ def next_turn(waiting: deque[Line]) -> list[Line]:
         if isinstance(line, bytes):
             size += len(line)
     return turn
-
-
-def one_turn(lines: list[Line], size: int) -> bool:
-    """Whether ``lines``, read as ``size`` bytes, fit in one turn (the usual case)."""
-    return len(lines) <= LINES_PER_TURN and size <= BYTES_PER_TURN
