@@ -299,3 +299,13 @@ def test_server_keeps_accepting_after_running_out_of_file_descriptors(engine):
             assert time.monotonic() < deadline, "the server never accepted anyone again"
     finally:
         server.kill()
+
+
+@pytest.mark.parametrize("value", ["99999", "0", "-1", "http"])
+def test_the_client_refuses_a_port_that_cannot_be_a_servers(value):
+    proc = Process(str(BIN / "chatlesson-client"), "--port", value, "--nick", "ada")
+    try:
+        proc.expect(re.escape("give the server's port, a number from 1 to 65535"))
+        assert proc.wait() == 2
+    finally:
+        proc.kill()

@@ -30,13 +30,21 @@ STYLES = {
 QUIT_WAIT = 5.0  # seconds to wait for the server's goodbye after /quit
 
 
+def _server_port(text: str) -> int:
+    """``--port``: 1 to 65535 (outside, the OS raises OverflowError: a traceback, not a hint)."""
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise argparse.ArgumentTypeError(f"{text!r}: give the server's port, a number from 1 to 65535")
+    return int(text)
+
+
 def _parse_args(argv):
     parser = argparse.ArgumentParser(prog="chatlesson-client",
                                      description="Chat with a chatlesson server from a terminal.")
     parser.add_argument("server", nargs="?", help="HOST:PORT of the server (the join card's form; "
                         "or use --host and --port)")
     parser.add_argument("--host", default=DEFAULT_HOST, help="server address (default %(default)s)")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="server port (default %(default)s)")
+    parser.add_argument("--port", type=_server_port, default=DEFAULT_PORT,
+                        help="server port (default %(default)s)")
     parser.add_argument("--nick", help="your nickname (asked for if not given)")
     parser.add_argument("--tls", action="store_true", help="connect with TLS")
     parser.add_argument("--fingerprint", help="with --tls: accept only the server certificate with "
