@@ -118,6 +118,20 @@ def test_an_announcement_is_pinned_for_every_room_and_newcomers(classroom):
             classroom.announce("two\nlines")
 
 
+def test_someone_who_joins_late_sees_the_rooms_last_lines():
+    with Classroom("127.0.0.1", 0, flood_limit=None) as classroom, \
+            ChatClient(classroom.address, "ada") as ada:
+        for n in range(25):
+            ada.send(f"line {n}")
+            next_message(ada, f"ada: line {n}")
+        classroom.say("welcome, latecomers")
+        with ChatClient(classroom.address, "cleo") as cleo:
+            shown = [next_message(cleo, "earlier") for _ in range(20)]
+    # The last 20 lines of the room, oldest first, the instructor's own among them.
+    assert shown[0].endswith("ada: line 6") and shown[-2].endswith("ada: line 24")
+    assert shown[-1].endswith("@teacher: welcome, latecomers")
+
+
 def test_slow_mode_slows_students_not_the_instructor(classroom):
     with ChatClient(classroom.address, "ada") as ada:
         classroom.slow(60)

@@ -22,6 +22,9 @@ from typing import Any
 
 from ..core import protocol as p
 from ..core.commands import Command, CommandError, UsageError
+from ..core.flood import DEFAULT_FLOOD_LIMIT
+from ..core.history import History
+from ..core.limits import DEFAULT_LIMITS
 from ..core.nicknames import nick_problem
 from ..core.outbox import Outbox
 from ..core.rules import ChatRules, host_of
@@ -35,6 +38,10 @@ log = logging.getLogger("chatlesson.classroom")
 
 class ClassroomError(Exception):
     """The chat refused an instructor's action; the message says why (e.g. no such student)."""
+
+
+#: How many of a room's last lines someone who joins late is shown.
+HISTORY_LINES = 20
 
 
 class Classroom:
@@ -55,6 +62,12 @@ class Classroom:
             raise ValueError(problem)
         tls = server_context(certfile, keyfile) if certfile is not None else None
         self.fingerprint = certificate_fingerprint(certfile) if certfile is not None else None
+        if rules is None:  # a class's rules: late joiners see the room's last lines
+            rules = ChatRules(
+                history=History(room_lines=HISTORY_LINES),
+                admin_password=server_options.pop("admin_password", None),
+                flood_limit=server_options.pop("flood_limit", DEFAULT_FLOOD_LIMIT),
+                limits=server_options.pop("limits", None) or DEFAULT_LIMITS)
         self.server = ClassroomServer(host, port, tls=tls, rules=rules, **server_options)
         self.rules: ChatRules = self.server.rules
         self.instructor = instructor
