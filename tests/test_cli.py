@@ -309,3 +309,17 @@ def test_the_client_refuses_a_port_that_cannot_be_a_servers(value):
         assert proc.wait() == 2
     finally:
         proc.kill()
+
+
+def test_a_server_bound_beyond_loopback_says_who_can_reach_it():
+    proc = Process(str(BIN / "chatlesson-server"), "--host", "0.0.0.0", "--port", "0")
+    try:
+        proc.expect(r"WARNING: bound to every interface: anyone who can reach this machine")
+    finally:
+        proc.kill()
+
+
+def test_a_server_on_loopback_warns_nobody(run_server):
+    proc, _ = run_server()
+    proc.expect("press Ctrl-C to stop")
+    assert not any("WARNING" in line for line in proc.seen)

@@ -8,20 +8,12 @@ bound to 0.0.0.0, from every network this machine is on, the café's Wi-Fi inclu
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 from dataclasses import dataclass
 
+from ..server.reach import is_loopback, is_wildcard, reach_warning
 
-def is_loopback(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return host == "localhost"
-
-
-def is_wildcard(host: str) -> bool:
-    return host in ("", "0.0.0.0", "::")
+__all__ = ["JoinCard", "card_for", "is_loopback", "is_wildcard", "local_addresses", "reach_warning"]
 
 
 def local_addresses() -> list[str]:
@@ -49,21 +41,6 @@ def local_addresses() -> list[str]:
         if address not in unique and not is_loopback(address) and not is_wildcard(address):
             unique.append(address)
     return unique
-
-
-def reach_warning(host: str, port: int) -> str:
-    """Who can now connect to a server bound to ``host``, in one or two sentences."""
-    if is_loopback(host):
-        return ("Bound to loopback: only programs on this machine can join (on a JupyterHub, "
-                "every kernel on the hub's machine).")
-    if is_wildcard(host):
-        return (f"WARNING: bound to every interface: anyone who can reach this machine on TCP port "
-                f"{port}, on any network it is on (the room's Wi-Fi, a VPN, a public network), "
-                "can join. Unless the server runs with TLS, what is typed crosses the network "
-                "unencrypted.")
-    return (f"WARNING: bound to {host}: anyone who can route to {host} on TCP port {port} (usually "
-            "everyone on that network) can join. Unless the server runs with TLS, what is "
-            "typed crosses the network unencrypted.")
 
 
 @dataclass

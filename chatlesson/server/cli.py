@@ -16,6 +16,7 @@ import time
 from ..core.flood import DEFAULT_FLOOD_LIMIT, FloodLimit
 from ..core.limits import DEFAULT_LIMITS, Limits
 from ..core.protocol import DEFAULT_HOST, DEFAULT_PORT
+from .reach import is_loopback, reach_warning
 
 #: The environment variable that holds the admin password (if --admin-password is not given).
 ADMIN_PASSWORD_VARIABLE = "CHATLESSON_ADMIN_PASSWORD"
@@ -164,6 +165,8 @@ def main(argv: list[str] | None = None) -> int:
                  "nickname within %s s", args.engine, args.flood_limit or "off",
                  _shown(limits.max_connections), _shown(limits.max_per_host),
                  _shown(limits.handshake_seconds))
+        if not is_loopback(args.host):
+            log.warning("%s", reach_warning(args.host, server.port))
         log.info("press Ctrl-C to stop")
         wait_until_stopped(server)
     except KeyboardInterrupt:
