@@ -46,3 +46,16 @@ def test_the_bucket_names_the_time_of_its_next_token():
     assert bucket.next_token_at() is None
     assert bucket.take() and not bucket.take()
     assert bucket.next_token_at() == 10.25
+
+
+def test_once_the_time_has_come_the_flooder_is_read_even_before_it_sends_again():
+    """A server asks again when the pause ends, with no new line yet: the answer is "now"."""
+    rules, clock = flooded()
+    for _ in range(4):
+        say(rules, "ada", "hi")
+    clock.now = 0.2
+    assert rules.resume_reading_at("ada") == 0.5   # still waiting, the same instant
+    clock.now = 0.5
+    assert rules.resume_reading_at("ada") is None  # not a time in the past: a server would spin
+    clock.now = 7.0
+    assert rules.resume_reading_at("ada") is None

@@ -18,9 +18,10 @@ import pytest
 
 import chatlesson.server
 from chatlesson import ChatClient, ChatRules, ChatServer
-from chatlesson.core.flood import DEFAULT_FLOOD_LIMIT
+from chatlesson.core.flood import DEFAULT_FLOOD_LIMIT, FloodLimit
 from chatlesson.core.protocol import MAX_LINE_BYTES
 from netutil import DEADLINE, RawClient, server_side_of, wait_until
+from rulesutil import FakeClock
 
 
 @pytest.fixture
@@ -416,6 +417,29 @@ def test_a_flooder_neither_holds_up_the_others_nor_the_stop(make_server, flood_l
             assert not stopper.is_alive() and took < 5.0, f"stop() took {took:.1f} s"
         finally:
             flooder.close()
+
+
+def test_a_flooder_is_heard_again_once_its_bucket_refills(make_server):
+    """After "too fast" and a pause, the member's next line is delivered: not silence, not a spin.
+
+    The rules' clock is moved by hand, so "ten seconds later" takes no time; a server that keeps
+    asking about a pause already over (and never reads again) fails here.
+    """
+    clock = FakeClock(100.0)
+    rules = ChatRules(clock=clock, flood_limit=FloodLimit(burst=3, per_second=1.0))
+    server = make_server(rules=rules).start()
+    with RawClient(server.address) as ada, RawClient(server.address) as bob:
+        ada.join("ada")
+        bob.join("bob")
+        ada.line()  # *** bob joined
+        ada.send_raw(b"".join(b"flood %d\n" % n for n in range(10)))  # a paste: one write
+        ada.until(lambda line: line.startswith("!!! you are sending too fast"))
+        assert bob.lines(3) == ["ada: flood 0", "ada: flood 1", "ada: flood 2"]
+        clock.now += 10.0  # ten seconds later, for the rules
+        ada.send("after the pause")
+        assert bob.line() == "ada: after the pause"
+        ada.send("/who")
+        assert ada.until(lambda line: line.startswith("*** Online"))[-1].endswith("ada, bob")
 
 
 # --- The servers only move bytes ------------------------------------------------------

@@ -84,6 +84,8 @@ class TokenBucket:
         waits in the flooder's own socket buffers (TCP pushes back) instead of costing the
         server a dropped line at a time.
         """
-        if self.tokens >= 1.0:
+        now = self.clock()
+        tokens = self.tokens + max(0.0, now - self.updated) * self.limit.per_second
+        if tokens >= 1.0:  # refilled since the last take(): the next line passes
             return None
-        return self.updated + (1.0 - self.tokens) / self.limit.per_second
+        return now + (1.0 - tokens) / self.limit.per_second
