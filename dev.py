@@ -144,7 +144,11 @@ def lab(extra: list[str]) -> int:
     if is_root():
         args.append("--allow-root")
     say("starting JupyterLab on the lessons (Ctrl-C to stop)")
-    return subprocess.call([str(a) for a in args + extra], env=env, cwd=ROOT)
+    command = [str(a) for a in args + extra]
+    if os.name == "posix":  # become JupyterLab, so a signal sent to this process reaches it
+        os.chdir(ROOT)
+        os.execve(command[0], command, env)
+    return subprocess.call(command, env=env, cwd=ROOT)  # Windows has no exec that keeps the console
 
 
 def test(extra: list[str]) -> int:
@@ -163,7 +167,8 @@ def test(extra: list[str]) -> int:
     steps = [
         ("unit, socket, command-line, exercise and browser tests", pytest + ["tests"] + extra),
         ("notebooks (nbval, first run)", pytest + NBVAL_ARGS + NOTEBOOK_DIRS + extra),
-        ("notebooks (nbval, second run: outputs must be stable)", pytest + NBVAL_ARGS + NOTEBOOK_DIRS + extra),
+        ("notebooks (nbval, second run: outputs must be stable)",
+         pytest + NBVAL_ARGS + NOTEBOOK_DIRS + extra),
     ]
     for title, args in steps:
         say(title)
