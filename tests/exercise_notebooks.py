@@ -33,6 +33,7 @@ CHECKS = {
     "check_event_loop_write": ("09_one_thread_many_clients", ["on_writable", "Client", "clients"]),
     "check_event_loop_drop": ("09_one_thread_many_clients", ["drop", "Client", "clients"]),
     "check_event_loop": ("09_one_thread_many_clients", ["serve", "clients"]),
+    "check_asyncio_server": ("10_asyncio_and_measuring", ["serve_client"]),
 }
 LESSONS = sorted({lesson for lesson, _ in CHECKS.values()})
 

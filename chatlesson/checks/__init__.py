@@ -10,6 +10,7 @@ checker is a function decorated with ``core.checker`` (see ``broadcast``
 for a short example), exported here.
 """
 
+from .asyncio_server import check_asyncio_server
 from .bind_and_listen import check_bind_and_listen
 from .broadcast import check_broadcast
 from .client import check_client
@@ -26,7 +27,7 @@ from .handshake import check_ask_nickname, check_handshake
 from .panel import check_follow_members, check_log_html, check_start_receiving
 from .receive import check_receive
 
-__all__ = ["Result", "check_ask_nickname", "check_bind_and_listen", "check_broadcast",
+__all__ = ["Result", "check_ask_nickname", "check_asyncio_server", "check_bind_and_listen", "check_broadcast",
            "check_client", "check_event_loop", "check_event_loop_drop", "check_event_loop_read",
            "check_event_loop_write", "check_follow_members", "check_handle", "check_handshake",
            "check_log_html", "check_me", "check_msg", "check_receive", "check_refusal",

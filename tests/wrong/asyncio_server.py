@@ -352,10 +352,6 @@ async def line_not_carried_out(chat, reader, writer):
     writer.close()
 
 
-async def not_done(chat, reader, writer):
-    raise NotImplementedError()
-
-
 CAUGHT = {
     "not_async": ("failed", "serve_client is a plain function", "async def"),
     "never_connects": ("failed", "never told the rules about the new connection",
@@ -394,7 +390,6 @@ CAUGHT = {
     "awaits_carry_out": ("error", "raised an exception while ada connected", "without await"),
     "line_not_carried_out": ("failed", "ada received no line while ada answered Hii",
                              "chat.carry_out(chat.rules.line(writer, line))"),
-    "not_done": ("not done", "still raises NotImplementedError", "# YOUR CODE HERE"),
 }
 
 
