@@ -10,8 +10,9 @@ Writes ``<out>/results.json`` (the machine described, how busy it was, every poi
 of issue 9), ``<out>/results.png`` (throughput, server CPU per delivery, p99 latency and the
 generator's CPU share per engine) and ``<out>/joins.png`` (time for N clients to join, server
 memory per client). Ratios are to ``selectors-ref``. Clients join 64 at a time for the grid
-(set up, not measured), and both 64 at a time and one after another in the join-only points. Engines that cannot run here are skipped
-with a reason; an engine that cannot get N clients joined in time is not tried at N again.
+(set up, not measured), and both 64 at a time and one after another in the join-only points.
+Engines that cannot run here are skipped with a reason; an engine that cannot get N clients
+joined in time is not tried at N again.
 """
 
 from __future__ import annotations
@@ -27,8 +28,9 @@ import warnings
 import psutil
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from loadgen import LoadError, run  # noqa: E402
-from servers import ENGINES, unavailable  # noqa: E402
+from loadgen import LoadError, run
+
+from servers import ENGINES, unavailable
 
 REFERENCE = "selectors-ref"
 THREADED = "threaded"
@@ -85,7 +87,8 @@ def table(rows: list[dict]) -> str:
                    f"{r['server_cpu_us_per_delivery']:>9.2f} {r.get('server_system_share', 0):>6.0%} "
                    f"{r['server_kib_per_client']:>8.1f} "
                    f"{r['join_s']:>7.2f} {r.get('join_parallel', 1):>7} {r['generator_cpu_share']:>6.0%}")
-    out.append("srv us/dl: server CPU time per delivery; kernel: its share spent in the kernel; at once: clients in their handshake at once "
+    out.append("srv us/dl: server CPU time per delivery; kernel: its share spent in the kernel; "
+               "at once: clients in their handshake at once "
                "while joining; gen cpu: the load generator's CPU time / wall time (it shares the "
                "machine with the server)")
     return "\n".join(out)
@@ -169,7 +172,7 @@ def _plot(rows: list[dict], out: str) -> list[str]:
               ("server_cpu_us_per_delivery", "server CPU per delivery (µs)", "log"),
               ("p99_ms", "p99 latency (ms)", "log"),
               ("generator_cpu_share", "load generator's CPU (share of one core)", "linear")]
-    for ax, (key, title, scale) in zip(axes.flat, panels):
+    for ax, (key, title, scale) in zip(axes.flat, panels, strict=False):
         if not any(r[key] > 0 for r in good):
             scale = "linear"  # a tiny run: CPU time below the OS's resolution reads as 0
         for engine in engines:

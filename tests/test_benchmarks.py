@@ -11,8 +11,9 @@ import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks"))
 pytest.importorskip("psutil")
-import loadgen  # noqa: E402
-import servers  # noqa: E402
+import loadgen
+
+import servers
 
 
 @pytest.mark.parametrize("engine", list(servers.ENGINES))

@@ -81,7 +81,7 @@ class TappedReader:
             self.bytes_received += len(data)
             feed(data)
 
-        reader.feed_data = counted  # called by asyncio for every chunk that arrives
+        reader.feed_data = counted  # type: ignore[method-assign,assignment]  # asyncio calls it per chunk
         self.empty_reads = 0
         self.read_to_end = False  # read() or read(-1): waits for the end of the stream
 
@@ -145,7 +145,7 @@ class Server:
             await self.serve_client(self, tapped, writer)
         except asyncio.CancelledError:
             pass  # the check is over
-        except Exception as exc:  # noqa: BLE001 - anything the student's code raised
+        except Exception as exc:
             self.errors.append((writer, exc))
         finally:
             self.running.discard(writer)
@@ -183,7 +183,7 @@ class Server:
                 try:
                     asyncio.run_coroutine_threadsafe(self._close_all(), self.loop).result(2)
                     closed = True
-                except Exception:  # noqa: BLE001 - a loop that died meanwhile: handled below
+                except Exception:
                     pass
                 self.loop.call_soon_threadsafe(self.loop.stop)
                 if self.call.wait(2):
@@ -218,10 +218,11 @@ class Client:
 
     def __init__(self, c: Checker, server: Server, name: str):
         self.name = name
+        assert server.address is not None  # the server is listening: Check waited for it
         sock = c.keep(socket.create_connection(server.address, timeout=c.timeout))
         sock.settimeout(None)
         self.peer = Peer(sock, name)
-        self.writer = None  # the server's writer for this client, once serve_client has it
+        self.writer: asyncio.StreamWriter | None = None  # the server's, once serve_client has it
 
 
 class Check:
@@ -232,7 +233,7 @@ class Check:
         self.server = Server(c, serve_client)
         if not self.server.ready.wait(5):
             c.fail("The check could not start its server.", status="error")
-        self.mirror = ChatRules(flood_limit=None)  # the same rules, called by hand
+        self.mirror: ChatRules[str] = ChatRules(flood_limit=None)  # the same rules, called by hand
         self.clients: dict[str, Client] = {}
         self.gone: set[str] = set()  # clients that left or were told to leave
 
@@ -257,8 +258,8 @@ class Check:
             self.send_in_pieces(client, pieces, step)
         self.expect(out, step, sent=shown(data))
 
-    def mirror_outbox(self, name: str, lines) -> Outbox:
-        out = Outbox()
+    def mirror_outbox(self, name: str, lines) -> Outbox[str]:
+        out: Outbox[str] = Outbox()
         for line in lines:
             out.extend(self.mirror.line(name, line))
         return out

@@ -155,14 +155,14 @@ class EventLoopServer:
 
     def stop(self) -> None:
         """Say goodbye to everyone, end every task, close every socket, join the thread."""
-        thread, loop = self._thread, self._loop
-        if thread is None or loop is None:
+        thread, loop, stop = self._thread, self._loop, self._stop
+        if thread is None or loop is None or stop is None:
             return
         if threading.current_thread() is thread:
             raise RuntimeError("stop() would wait for itself: call it from another thread")
         self._thread = self._loop = None
         try:
-            loop.call_soon_threadsafe(self._stop.set)
+            loop.call_soon_threadsafe(stop.set)
         except RuntimeError:
             pass  # the loop has already ended
         thread.join()

@@ -164,16 +164,16 @@ class Switchboard:
         for conn in list(self.connections):
             conn.close_after_flush()  # also those the rules had already forgotten
         self.flush()
-        if not await self._gone(flush_timeout):
+        if not await self._gone(self._all_gone, flush_timeout):
             for conn in list(self.connections):
                 conn.abort()  # not reading its goodbye: drop it
-            await self._gone(flush_timeout)  # connection_lost follows an abort within a pass
+            await self._gone(self._all_gone, flush_timeout)  # an abort's connection_lost comes within a pass
 
-    async def _gone(self, timeout: float) -> bool:
+    async def _gone(self, all_gone: asyncio.Event, timeout: float) -> bool:
         """Wait until every connection is lost, or ``timeout`` seconds; True if all are."""
         if self.connections:
             try:
-                await asyncio.wait_for(self._all_gone.wait(), timeout)
+                await asyncio.wait_for(all_gone.wait(), timeout)
             except asyncio.TimeoutError:
                 pass
         return not self.connections
