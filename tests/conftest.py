@@ -6,7 +6,9 @@ test_keepalive.py, the server part of test_portability.py) takes ``make_server``
 the event-loop server, with and without uvloop. Both must behave the same to a client.
 """
 
+import errno
 import importlib.util
+import socket
 
 import pytest
 
@@ -74,3 +76,24 @@ def server():
     """
     with ChatServer(port=0) as running:
         yield running
+
+
+@pytest.fixture
+def bsd_listeners(monkeypatch):
+    """shutdown() of a listening socket raises ENOTCONN and wakes nobody, as on macOS.
+
+    Linux is the one system where shutdown() wakes a thread blocked in accept(); with this
+    fixture, code that relies on it hangs here as it would on a student's Mac.
+    """
+    real_shutdown = socket.socket.shutdown
+
+    def shutdown(self, how):
+        try:
+            listening = self.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN)
+        except OSError:
+            listening = 0
+        if listening:
+            raise OSError(errno.ENOTCONN, "Socket is not connected")
+        return real_shutdown(self, how)
+
+    monkeypatch.setattr(socket.socket, "shutdown", shutdown)

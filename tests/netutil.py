@@ -82,6 +82,15 @@ class RawClient:
         self.close()
 
 
+def next_message(client, text: str) -> str:
+    """The first line a ``ChatClient`` receives that contains ``text`` (the others are skipped)."""
+    while True:
+        message = client.messages.get(timeout=DEADLINE)
+        assert message is not None, f"connection closed before {text!r}"
+        if text in message.raw:
+            return message.raw
+
+
 def wait_until(predicate, timeout: float = DEADLINE, what: str = "condition") -> None:
     """Poll ``predicate`` until it is true; fail the test if the deadline passes."""
     deadline = time.monotonic() + timeout

@@ -8,8 +8,6 @@ that behaviour on Linux and runs the solutions.
 
 from __future__ import annotations
 
-import errno
-import socket
 import time
 
 import pytest
@@ -19,20 +17,8 @@ from exercise_notebooks import SOLUTIONS, namespace, read, run_check
 
 
 @pytest.fixture
-def bsd_listeners(monkeypatch):
-    """shutdown() of a listening socket raises ENOTCONN and wakes nobody, as on macOS."""
-    real_shutdown = socket.socket.shutdown
-
-    def shutdown(self, how):
-        try:
-            listening = self.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN)
-        except OSError:
-            listening = 0
-        if listening:
-            raise OSError(errno.ENOTCONN, "Socket is not connected")
-        return real_shutdown(self, how)
-
-    monkeypatch.setattr(socket.socket, "shutdown", shutdown)
+def bsd_listeners(bsd_listeners, monkeypatch):
+    """conftest's macOS listeners, and checker steps short enough for a hang to show quickly."""
     monkeypatch.setattr(core, "STEP_TIMEOUT", 1.0)
 
 

@@ -17,20 +17,12 @@ from chatlesson.classroom.joincard import card_for, reach_warning
 from chatlesson.classroom.tls import FingerprintMismatch, certificate_fingerprint, make_self_signed
 from chatlesson.client.chat_client import ChatClient, NicknameRejected
 from chatlesson.server.eventloop import EventLoopServer
-from netutil import DEADLINE, RawClient, wait_until
+from netutil import DEADLINE, RawClient, next_message, wait_until
 
 #: Students from 127.0.0.x besides 127.0.0.1: only Linux routes all of 127.0.0.0/8 to loopback.
 several_addresses = pytest.mark.skipif(not sys.platform.startswith("linux"),
                                        reason="needs 127.0.0.x addresses besides 127.0.0.1 (Linux)")
 
-
-def next_message(client: ChatClient, text: str) -> str:
-    """The first line the client receives that contains ``text`` (the others are skipped)."""
-    while True:
-        message = client.messages.get(timeout=DEADLINE)
-        assert message is not None, f"connection closed before {text!r}"
-        if text in message.raw:
-            return message.raw
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from browser.harness import write_notebook
 from browser.jupyterlab import CHROMIUM, CHROMIUM_ARGS, JupyterLab, chromium_problem
 from browser.panelpage import WAIT_MS, run_menu, wait_idle
 from chatlesson.client.chat_client import ChatClient
-from netutil import DEADLINE
+from netutil import DEADLINE, next_message
 
 NOTEBOOK = "dashboard_harness.ipynb"
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-output" / "screenshots"
@@ -32,13 +32,6 @@ print(f"classroom port {classroom.port}")""",
     "dashboard = Dashboard(classroom, interval=0.3)\ndashboard",
 ]
 
-
-def next_message(client: ChatClient, text: str) -> str:
-    while True:
-        message = client.messages.get(timeout=DEADLINE)
-        assert message is not None, f"connection closed before {text!r}"
-        if text in message.raw:
-            return message.raw
 
 
 @pytest.fixture

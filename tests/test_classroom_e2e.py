@@ -26,7 +26,7 @@ from chatlesson.client.chat_client import ChatClient, NicknameRejected
 from chatlesson.server.eventloop import EventLoopServer
 from chatlesson.server.threaded import ChatServer
 from chatlesson.ui.panel import ChatPanel
-from netutil import DEADLINE
+from netutil import DEADLINE, next_message
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
                                 reason="needs 127.0.0.x addresses besides 127.0.0.1 (Linux)")
@@ -104,13 +104,6 @@ def _first_line(process, timeout: float) -> str:
         process.kill()
         raise AssertionError("a server script did not say where it listens") from None
 
-
-def next_message(client: ChatClient, text: str) -> str:
-    while True:
-        message = client.messages.get(timeout=DEADLINE)
-        assert message is not None, f"connection closed before {text!r}"
-        if text in message.raw:
-            return message.raw
 
 
 def test_a_class_of_30_joins_submits_and_is_moderated():

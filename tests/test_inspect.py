@@ -5,7 +5,6 @@ Real sockets on 127.0.0.1, port 0; every wait is on an event, a queue or a deadl
 
 from __future__ import annotations
 
-import errno
 import io
 import os
 import random
@@ -256,16 +255,8 @@ def test_stop_closes_every_connection_and_ends_the_thread(relays):
         server.close()
 
 
-def test_stop_needs_no_shutdown_of_the_listener_as_on_macos(relays, monkeypatch):
+def test_stop_needs_no_shutdown_of_the_listener_as_on_macos(relays, bsd_listeners):
     """On macOS shutdown() of a listening socket raises ENOTCONN and wakes nobody: simulated."""
-    real = socket.socket.shutdown
-
-    def shutdown(sock, how):
-        if sock.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN):
-            raise OSError(errno.ENOTCONN, "Socket is not connected")
-        return real(sock, how)
-
-    monkeypatch.setattr(socket.socket, "shutdown", shutdown)
     relay = Relay(("127.0.0.1", 9)).start()
     relay.stop()
     assert not relay.running

@@ -26,19 +26,6 @@ from chatlesson.server import listening
 from netutil import DEADLINE, RawClient
 
 
-@pytest.fixture
-def bsd_listeners(monkeypatch):
-    """shutdown() of a listening socket raises ENOTCONN and wakes nobody, as on macOS."""
-    real = socket.socket.shutdown
-
-    def shutdown(sock, how):
-        if sock.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN):
-            raise OSError(errno.ENOTCONN, "Socket is not connected")
-        return real(sock, how)
-
-    monkeypatch.setattr(socket.socket, "shutdown", shutdown)
-
-
 def test_the_simulation_really_leaves_accept_asleep(bsd_listeners):
     """The fixture is worth something only if a shutdown-based stop hangs under it."""
     listener = listening.listening_socket("127.0.0.1", 0)
