@@ -324,7 +324,8 @@ def _check_serve(c: Checker, s: Serving) -> None:
     s.expect([first, s.slow], f"*** {nick2} left", step, step, DROP_HINT)
     step = "the third client's connection broke"
     assert s.slow is not None  # set up with the room
-    s.slow.reset()
+    _hold_lines_for(c, s, first, nick1, step)
+    s.slow.reset()  # readable (the reset) and writable (lines wait) in the same pass
     s.expect([first], f"*** {s.nick3} left", step, step, DROP_HINT)
     if not s.wait(lambda: len(s.clients) == 1, c.timeout):
         c.fail(f"clients holds {len(s.clients)} entries after two clients left.", sent=step,
@@ -395,6 +396,29 @@ def _receive(c: Checker, peer: Peer, count: int) -> bytes:
             break
         got += more
     return got
+
+
+def _hold_lines_for(c: Checker, s: Serving, first: Peer, nick1: str, step: str) -> None:
+    """Leave lines waiting in the loop for the third client, which has stopped reading.
+
+    Then its reset makes its socket readable and writable at once, and a loop that writes to
+    a client it has just dropped shows it every time, not only when the timing happens to.
+    """
+    lines = [f"held {number:04d} " + "x" * 80 for number in range(LINES)]
+    sent = f"the first client sent {LINES} lines; the third client read none of them"
+    if not _send_all(c, first, "".join(line + "\n" for line in lines).encode("utf-8")):
+        s.alive(step)
+        c.fail(f"{LABEL} stopped reading the first client while {step}.", sent=sent,
+               expected="the loop goes on reading", arrived="the first client could not send",
+               hint=STALL_HINT, status="timeout")
+    expected = "".join(f"{nick1}: {line}\n" for line in lines).encode("utf-8")
+    arrived = _receive(c, first, len(expected))
+    s.alive(step)
+    if arrived != expected:
+        c.fail(f"The first client received the wrong bytes while {step}.", sent=sent,
+               expected=_summary(expected), arrived=_first_difference(expected, arrived),
+               hint="Queue every line for every client, and send each outbox in order, "
+                    "keeping what send() did not take.")
 
 
 def _check_slow_reader(c: Checker, s: Serving, first: Peer, second: Peer, nick1: str) -> None:
