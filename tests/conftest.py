@@ -9,6 +9,8 @@ the event-loop server, with and without uvloop. Both must behave the same to a c
 import errno
 import importlib.util
 import socket
+import threading
+import time
 
 import pytest
 
@@ -97,3 +99,21 @@ def bsd_listeners(monkeypatch):
         return real_shutdown(self, how)
 
     monkeypatch.setattr(socket.socket, "shutdown", shutdown)
+
+
+@pytest.fixture
+def short_checker_steps(monkeypatch):
+    """A checker reports a hang after 1 s, and no thread the student's code started may
+    outlive its check for long (a passing check never waits for the step time)."""
+    from chatlesson.checks import core
+
+    monkeypatch.setattr(core, "STEP_TIMEOUT", 1.0)
+    before = set(threading.enumerate())
+    yield
+    deadline = time.monotonic() + 3
+    while True:
+        left = [t.name for t in set(threading.enumerate()) - before]
+        if not left:
+            break
+        assert time.monotonic() < deadline, f"still running after the check: {left}"
+        time.sleep(0.01)

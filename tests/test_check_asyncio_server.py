@@ -7,13 +7,10 @@ runs the same answers (tests/wrong/asyncio_server.py) and the cases here are ski
 from __future__ import annotations
 
 import asyncio
-import threading
-import time
 from pathlib import Path
 
 import pytest
 
-from chatlesson.checks import core
 from chatlesson.checks.asyncio_server import check_asyncio_server
 from exercise_notebooks import CHECKS, EXERCISES, SOLUTIONS, namespace, read
 
@@ -21,19 +18,7 @@ LESSON = "10_asyncio_and_measuring"
 ANSWERS = Path(__file__).resolve().parent / "wrong" / "asyncio_server.py"
 
 
-@pytest.fixture(autouse=True)
-def short_deadline(monkeypatch):
-    """Hangs are reported after 1 s; no thread the check started may outlive it for long."""
-    monkeypatch.setattr(core, "STEP_TIMEOUT", 1.0)
-    before = set(threading.enumerate())
-    yield
-    deadline = time.monotonic() + 3
-    while True:
-        left = [t.name for t in set(threading.enumerate()) - before]
-        if not left:
-            break
-        assert time.monotonic() < deadline, f"still running after the check: {left}"
-        time.sleep(0.01)
+pytestmark = pytest.mark.usefixtures("short_checker_steps")
 
 
 def answers() -> dict:

@@ -5,31 +5,16 @@ from __future__ import annotations
 import importlib.util
 import re
 import socket
-import threading
 import time
 
 import pytest
 
 import chatlesson.checks
-from chatlesson.checks import core, verdict
+from chatlesson.checks import verdict
 from chatlesson.checks.sockets import HOST
 from exercise_notebooks import CHECKS, EXERCISES, SOLUTIONS, WRONG, is_check, namespace, read, run_check
 
-
-@pytest.fixture(autouse=True)
-def short_deadline(monkeypatch):
-    """Hangs are reported after 1 s instead of 2 (a passing check never waits for it)."""
-    monkeypatch.setattr(core, "STEP_TIMEOUT", 1.0)
-    before = set(threading.enumerate())
-    yield
-    # Whatever the student code did, no thread it ran or started may outlive its check for long.
-    deadline = time.monotonic() + 3
-    while True:
-        left = [t.name for t in set(threading.enumerate()) - before]
-        if not left:
-            break
-        assert time.monotonic() < deadline, f"still running after the check: {left}"
-        time.sleep(0.01)
+pytestmark = pytest.mark.usefixtures("short_checker_steps")
 
 
 @pytest.mark.parametrize("checker", CHECKS)
