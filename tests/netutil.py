@@ -26,6 +26,11 @@ class RawClient:
         self.timeout = timeout
         self._buffer = b""
 
+    def take_unread(self) -> bytes:
+        """Bytes already received but not yet returned as lines, for a reader taking over."""
+        unread, self._buffer = self._buffer, b""
+        return unread
+
     def send_raw(self, data: bytes) -> None:
         self.sock.sendall(data)
 

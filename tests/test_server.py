@@ -371,9 +371,11 @@ class Flooder:
 NOT_THE_FLOOD = re.compile(rb"^(?!flooder: )(.*)\n", re.MULTILINE)
 
 
-def lines_except_the_flood(sock: socket.socket, into: queue.Queue) -> None:
-    """Read as fast as loopback allows, keeping every line but the flooder's (None at the end)."""
-    rest = b""
+def lines_except_the_flood(sock: socket.socket, into: queue.Queue, rest: bytes = b"") -> None:
+    """Read as fast as loopback allows, keeping every line but the flooder's (None at the end).
+
+    ``rest``: what the socket's previous reader had received but not yet read as lines.
+    """
     try:
         while data := sock.recv(1 << 20):
             data = rest + data
@@ -396,7 +398,7 @@ def test_a_flooder_neither_holds_up_the_others_nor_the_stop(make_server, flood_l
         try:
             bob.line()  # *** flooder joined
             heard: queue.Queue = queue.Queue()
-            threading.Thread(target=lines_except_the_flood, args=(bob.sock, heard),
+            threading.Thread(target=lines_except_the_flood, args=(bob.sock, heard, bob.take_unread()),
                              daemon=True).start()
             waits: list[float] = []
             started = time.monotonic()
