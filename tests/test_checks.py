@@ -253,3 +253,27 @@ def test_a_crash_is_reported_with_the_line_of_student_code_that_raised():
     assert not result.passed
     assert "TypeError" in result.text
     assert "(in broadcast, line 3" in result.text, result.text
+
+
+@pytest.mark.parametrize("checker", ["check_receive", "check_handshake"])
+def test_a_broadcast_slowed_between_sends_does_not_fail_the_solution(checker):
+    """The given broadcast loops over ``clients`` itself, not a copy.
+
+    A handle thread held up between two sends (as a busy machine may hold it) would hand
+    a client that joins meanwhile a line sent before it came. That is the lessons' design,
+    so the checker waits for every handle thread to be back in ``recv`` before the next
+    client connects. The pause here stands in for the scheduler, not for synchronisation.
+    """
+    names = namespace(read(SOLUTIONS, CHECKS[checker][0]))
+    given = names["broadcast"]
+
+    def held_up_broadcast(clients, message):
+        data = (message + "\n").encode("utf-8")
+        for client in clients:
+            client.sendall(data)
+            time.sleep(0.1)
+
+    assert given.__code__.co_varnames[:2] == ("clients", "message")  # the same shape
+    names["broadcast"] = held_up_broadcast
+    result = run_check(checker, names)
+    assert result.passed, result.text

@@ -257,6 +257,7 @@ class Run:
 
         ``leave(sock)`` returning True before a send makes the client vanish then.
         """
+        self._settle()
         count = len(self.server.accepted)
         self.server.plan = leave
         peer = self.c.connect(self.address, name)
@@ -275,6 +276,18 @@ class Run:
         sock = cast(StagedSocket, self.server.accepted[count])  # all a StagedListener hands out
         sock.client = peer
         return peer, sock
+
+    def _settle(self) -> None:
+        """Wait until every member's handle thread is back in ``recv`` (bounded, no verdict).
+
+        broadcast may loop over ``clients`` itself, not a copy: a thread that is still
+        between two sends when a newcomer is appended hands it a line sent before it came.
+        That is the lessons' design, not a mistake, so the checker does not race it.
+        """
+        until = time.monotonic() + self.c.timeout
+        for sock in list(self.clients):
+            if isinstance(sock, TappedSocket) and sock.fileno() != -1:
+                sock.tap.wait_reading(max(0.0, until - time.monotonic()))
 
     def back_to_accept(self, step: str, hint: str = THREAD_HINT) -> None:
         """Wait until the loop calls accept() again (it has finished with the last client)."""

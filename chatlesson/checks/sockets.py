@@ -31,6 +31,16 @@ class Tap:
         self._changed = threading.Condition()
         self.bytes_read = 0
         self.empty_reads = 0  # recv calls that returned b'' (the peer had gone)
+        self.reading = 0  # recv calls under way: a thread waiting here has finished its work
+
+    def entering(self) -> None:
+        with self._changed:
+            self.reading += 1
+            self._changed.notify_all()
+
+    def leaving(self) -> None:
+        with self._changed:
+            self.reading -= 1
 
     def note(self, data: bytes) -> None:
         with self._changed:
@@ -44,6 +54,15 @@ class Tap:
         """Wait until student code has read ``count`` bytes in all; False on timeout."""
         with self._changed:
             return self._changed.wait_for(lambda: self.bytes_read >= count, timeout)
+
+    def wait_reading(self, timeout: float) -> bool:
+        """Wait until a thread is inside ``recv`` on this socket; False on timeout.
+
+        A handle thread that is back in ``recv`` has finished passing on the last line, so
+        a client that joins now cannot be handed that line by a loop still running.
+        """
+        with self._changed:
+            return self._changed.wait_for(lambda: self.reading > 0, timeout)
 
 
 class TappedSocket(socket.socket):
@@ -62,12 +81,20 @@ class TappedSocket(socket.socket):
         return super().send(data, flags)
 
     def recv(self, bufsize, flags=0):
-        data = super().recv(bufsize, flags)
+        self.tap.entering()
+        try:
+            data = super().recv(bufsize, flags)
+        finally:
+            self.tap.leaving()
         self.tap.note(data)
         return data
 
     def recv_into(self, buffer, nbytes=0, flags=0):
-        count = super().recv_into(buffer, nbytes, flags)
+        self.tap.entering()
+        try:
+            count = super().recv_into(buffer, nbytes, flags)
+        finally:
+            self.tap.leaving()
         self.tap.note(bytes(memoryview(buffer)[:count]))
         return count
 
