@@ -11,6 +11,7 @@ import importlib.util
 import socket
 import threading
 import time
+import weakref
 
 import pytest
 
@@ -99,6 +100,61 @@ def bsd_listeners(monkeypatch):
         return real_shutdown(self, how)
 
     monkeypatch.setattr(socket.socket, "shutdown", shutdown)
+
+
+#: What a blocked recv() raises on Windows when another thread closes its socket.
+WSAEINTR = 10004
+
+
+@pytest.fixture
+def windows_wakeups(monkeypatch):
+    """Windows' rules for a thread blocked in recv(): shutdown() leaves it asleep, close() wakes it.
+
+    On Linux and macOS shutdown() of a connected socket wakes its recv(); Windows ignores
+    that (python/cpython#91913) and wakes it only when the socket is closed, with an
+    OSError (WSAEINTR). With this fixture, code that relies on shutdown() keeps its reader
+    blocked here as it would on a student's Windows laptop; ``wakeups.CLOSE_WAKES_RECV`` is
+    True, as it is there. Shutting down the sending side still sends the FIN.
+    """
+    from chatlesson.server import wakeups
+
+    real_shutdown, real_close, real_recv = (socket.socket.shutdown, socket.socket.close,
+                                            socket.socket.recv)
+    closed_while_open: weakref.WeakSet = weakref.WeakSet()
+
+    def connected(sock) -> bool:
+        try:
+            sock.getpeername()
+        except OSError:
+            return False
+        return sock.type == socket.SOCK_STREAM
+
+    def shutdown(self, how):
+        if not connected(self):
+            return real_shutdown(self, how)
+        if how in (socket.SHUT_WR, socket.SHUT_RDWR):
+            real_shutdown(self, socket.SHUT_WR)  # the FIN goes out; a waiting recv() sleeps on
+        return None
+
+    def close(self):
+        if self.fileno() != -1 and connected(self):
+            closed_while_open.add(self)
+            try:
+                real_shutdown(self, socket.SHUT_RDWR)  # what closesocket() does to a recv()
+            except OSError:
+                pass
+        real_close(self)
+
+    def recv(self, *args):
+        data = real_recv(self, *args)
+        if not data and self in closed_while_open:
+            raise OSError(WSAEINTR, "A blocking operation was interrupted (simulated Windows)")
+        return data
+
+    monkeypatch.setattr(socket.socket, "shutdown", shutdown)
+    monkeypatch.setattr(socket.socket, "close", close)
+    monkeypatch.setattr(socket.socket, "recv", recv)
+    monkeypatch.setattr(wakeups, "CLOSE_WAKES_RECV", True)
 
 
 @pytest.fixture

@@ -30,6 +30,7 @@ from ..core.protocol import (
     outgoing_problem,
     parse_line,
 )
+from ..server.wakeups import hang_up
 
 log = logging.getLogger("chatlesson.client")
 
@@ -231,10 +232,7 @@ class ChatClient:
 
     def close(self) -> None:
         """Hang up and stop the receiving thread."""
-        try:
-            self.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
+        hang_up(self.sock)  # wakes the receiving thread on every system (see wakeups.py)
         receiver = self._receiver
         if receiver is not None and receiver is not threading.current_thread():
             receiver.join()

@@ -18,6 +18,7 @@ from collections import deque
 from collections.abc import Callable
 
 from ..core.limits import SlowReader
+from . import wakeups
 
 #: How long a closing connection may take to flush its last lines, in seconds.
 FLUSH_TIMEOUT = 2.0
@@ -98,14 +99,16 @@ class Connection:
         """Send what is queued, then end the connection (its reader wakes up)."""
         with self._ready:
             self._close_queue()
-        self._shutdown(socket.SHUT_RD)
+        if not wakeups.CLOSE_WAKES_RECV:
+            wakeups.shut(self.sock, socket.SHUT_RD)  # the reader wakes; finish() waits to flush
+        # On Windows the writer wakes the reader once the queue is flushed (_write_loop).
 
     def abort(self) -> None:
         """End the connection now, dropping whatever is queued."""
         with self._ready:
             self._close_queue()
             self._chunks.clear()
-        self._shutdown(socket.SHUT_RDWR)
+        wakeups.hang_up(self.sock)  # wakes the reader, and a writer blocked in send()
 
     def finish(self) -> None:
         """Called once by the reader thread at the very end: flush, join the writer, close."""
@@ -123,33 +126,35 @@ class Connection:
         self._closing_event.set()
         self._ready.notify()
 
-    def _shutdown(self, how: int) -> None:
-        try:
-            self.sock.shutdown(how)
-        except OSError:
-            pass  # already closed by the peer or by us
-
     def _write_loop(self) -> None:
         while True:
             with self._ready:
                 while not self._chunks and not self._closing:
                     self._ready.wait()
                 if not self._chunks:
-                    return
+                    break
                 data = memoryview(self._take())
-            while data:
-                try:
-                    sent = self.sock.send(data)
-                except OSError:
-                    self.abort()
-                    return
-                data = data[sent:]
-                with self._ready:
-                    self._pending -= sent
-                    too_slow = not self._closing and self._slow_reader.too_slow(self._pending)
-                if too_slow:
-                    self._on_too_slow(self)
-                    return
+            if not self._send(data):
+                return
+        if wakeups.CLOSE_WAKES_RECV:
+            wakeups.hang_up(self.sock)  # all is flushed: now closing may wake the reader
+
+    def _send(self, data: memoryview) -> bool:
+        """Send ``data`` whole; False if the connection ended on the way."""
+        while data:
+            try:
+                sent = self.sock.send(data)
+            except OSError:
+                self.abort()
+                return False
+            data = data[sent:]
+            with self._ready:
+                self._pending -= sent
+                too_slow = not self._closing and self._slow_reader.too_slow(self._pending)
+            if too_slow:
+                self._on_too_slow(self)
+                return False
+        return True
 
     def _take(self) -> bytes:
         """Up to about ``SEND_SIZE`` bytes from the front of the queue (lock held)."""

@@ -29,7 +29,8 @@ What changed from the tutorial, and why:
   wake-up socket pair; ``stop()`` writes to the pair. That wakes it on every
   system (``shutdown()`` of a listener wakes ``accept()`` on Linux only, and
   ``close()`` on Windows only). Reader threads blocked in ``recv()`` are woken
-  by ``shutdown()`` of their connected socket, which works everywhere. Then
+  by ``shutdown()`` of their connected socket on Linux and macOS, and by closing it
+  on Windows (``wakeups.py``). Then
   ``stop()`` joins every thread and closes every socket, so a notebook can
   start and stop servers as often as it likes.
 """
@@ -41,6 +42,7 @@ import logging
 import selectors
 import socket
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 
@@ -50,13 +52,15 @@ from ..core.limits import DEFAULT_LIMITS, Limits, SlowReader
 from ..core.outbox import Outbox
 from ..core.protocol import CONNECTION_LOST, DEFAULT_HOST, encode_line
 from ..core.rules import ChatRules
-from .connection import Connection
+from .connection import FLUSH_TIMEOUT, Connection
 from .keepalive import enable_keepalive
 from .listening import listening_socket
 from .turns import Line, next_turn
 
 RECV_SIZE = 64 * 1024
 ACCEPT_RETRY_DELAY = 0.1  # seconds to wait after accept() failed for a reason other than stop()
+#: How much longer than its flush ``stop()`` gives a reader before it drops the connection.
+STOP_GRACE = 1.0
 
 log = logging.getLogger("chatlesson.server")
 
@@ -90,7 +94,7 @@ class ChatServer:
         self._lock = threading.Lock()  # guards self.rules, self._connections and self._watched
         self._connections: set[Connection] = set()
         self._watched: set[Connection] = set()  # over the soft limit: the accept loop keeps time
-        self._readers: set[threading.Thread] = set()
+        self._readers: dict[threading.Thread, Connection] = {}
         self._listener: socket.socket | None = None
         self._wakeup: socket.socket | None = None  # a byte here wakes the accept loop
         self._accept_thread: threading.Thread | None = None
@@ -140,12 +144,16 @@ class ChatServer:
             self._deliver(self._ask(self.rules.shutdown))
             for conn in self._connections:  # any the rules had already let go of
                 conn.close_after_flush()
-            readers = list(self._readers)
+            readers = list(self._readers.items())
             if self._wakeup is not None:
                 self._wakeup.close()
                 self._wakeup = None
-        for reader in readers:
-            reader.join()
+        until = time.monotonic() + FLUSH_TIMEOUT + STOP_GRACE
+        for reader, conn in readers:
+            reader.join(max(0.0, until - time.monotonic()))  # it flushes the goodbye, then ends
+            if reader.is_alive():  # its writer is stuck on a client that does not read
+                conn.abort()
+                reader.join()
         self._stopped_once = True
         self._stopped.set()
         log.info("stopped")
@@ -278,14 +286,14 @@ class ChatServer:
                                   name=f"chatlesson-client-{conn.number}")
         with self._lock:
             self._connections.add(conn)
-            self._readers.add(reader)
+            self._readers[reader] = conn
             self._deliver(self._ask(self.rules.connect, conn, address))
         try:
             reader.start()
         except BaseException:
             with self._lock:
                 self._connections.discard(conn)
-                self._readers.discard(reader)
+                self._readers.pop(reader, None)
                 self._ask(self.rules.disconnect, conn, CONNECTION_LOST)
             conn.abort()
             conn.finish()
@@ -304,8 +312,8 @@ class ChatServer:
                 waiting.extend(lines.feed(data))
                 while waiting and not conn.closing:
                     self._take_turn(conn, waiting)
-        except OSError:  # reset, or keepalive found the peer gone (TimeoutError)
-            reason = CONNECTION_LOST
+        except OSError:  # reset, keepalive found the peer gone, or (Windows) we closed it
+            reason = None if conn.closing else CONNECTION_LOST
         finally:
             with self._lock:
                 self._deliver(self._ask(self.rules.disconnect, conn, reason))
@@ -313,7 +321,7 @@ class ChatServer:
                 self._watched.discard(conn)
             conn.finish()
             with self._lock:
-                self._readers.discard(threading.current_thread())
+                self._readers.pop(threading.current_thread(), None)
 
     def _take_turn(self, conn: Connection, waiting: deque[Line]) -> None:
         """Hand the rules one turn of ``conn``'s lines; if it floods, wait until they say."""
